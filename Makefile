@@ -1,0 +1,63 @@
+# popreg: `make run` sets everything up and serves; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.DEFAULT_GOAL := help
+.PHONY: help install run migrate test lint format typecheck pytest openapi check-migrations clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "popreg needs Python 3.11+; run make PYTHON=python3.12 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e ".[dev,pg,load]"
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install popreg with its dev, pg and load extras
+
+migrate: install ## Migrate the database (POPREG_DATABASE_URL, default var/popreg.db)
+	$(BIN)/popreg db upgrade
+
+run: migrate ## Install, migrate, seed and serve on http://$(HOST):$(PORT)
+	$(BIN)/popreg serve --host $(HOST) --port $(PORT)
+
+test: lint typecheck pytest ## Everything CI runs: ruff, mypy on app/, pytest
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy (strict) on app/
+	$(BIN)/mypy
+
+pytest: install ## The test suite (PostgreSQL tests run when a server answers)
+	$(BIN)/pytest
+
+openapi: install ## Regenerate openapi/openapi.json from the app
+	$(BIN)/popreg openapi --out openapi/openapi.json
+
+check-migrations: install ## alembic upgrade head + alembic check on SQLite and PostgreSQL
+	@tmp=$$(mktemp -d) && \
+	  POPREG_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic upgrade head && \
+	  POPREG_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic check && rm -rf $$tmp
+	@db=popreg_check_$$$$; pg=$$(echo "$${POPREG_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}" | sed 's/+psycopg//'); \
+	if psql "$$pg" -qc "CREATE DATABASE $$db" 2>/dev/null; then \
+	  url=$$(echo "$$pg" | sed "s#/[^/]*\$$#/$$db#"); \
+	  POPREG_DATABASE_URL=$$url $(BIN)/alembic upgrade head && POPREG_DATABASE_URL=$$url $(BIN)/alembic check; \
+	  status=$$?; psql "$$pg" -qc "DROP DATABASE $$db"; exit $$status; \
+	else echo "PostgreSQL not reachable: skipped"; fi
+
+clean: ## Remove the virtualenv, caches and the local database
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

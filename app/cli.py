@@ -1,0 +1,151 @@
+"""The ``popreg`` command: serve the registry and manage its database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import __version__
+from app.config import Settings, get_settings
+from app.db import build_engine
+from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
+
+cli = typer.Typer(
+    name="popreg",
+    help="popreg: a population registry sandbox with [bold]synthetic[/bold] citizens only.",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(
+    help="Create and migrate the database (SQLite file or PostgreSQL).",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
+cli.add_typer(db_cli, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@cli.command()
+def version() -> None:
+    """Print the popreg version."""
+    out.print(__version__)
+
+
+@cli.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind; default POPREG_HOST or 127.0.0.1.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on; default POPREG_PORT or 8000.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; more than one wants PostgreSQL. Default 1."),
+    ] = None,
+) -> None:
+    """Serve the API with uvicorn. Refuses to start on a database that is not migrated.
+
+    Configure with [cyan]POPREG_*[/cyan] variables, e.g.
+    [cyan]POPREG_DATABASE_URL=postgresql://postgres@127.0.0.1/popreg popreg serve --workers 4[/cyan]
+    """
+    settings = get_settings()
+    engine = build_engine(settings)
+    try:
+        state = schema_state(engine)
+    except SQLAlchemyError:
+        err.print(f"[red]Cannot reach the database at {_redacted(settings.database_url)}.[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if not state.is_current:
+        err.print(f"[red]Refusing to start:[/red] {state.describe()}.")
+        raise typer.Exit(1)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database to the newest schema (creates it if empty)."""
+    settings = get_settings()
+    upgrade(settings.database_url, revision)
+    engine = build_engine(settings)
+    try:
+        out.print(f"{_redacted(settings.database_url)}: {schema_state(engine).describe()}")
+    finally:
+        engine.dispose()
+
+
+@db_cli.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Migrate the database back to an older revision."""
+    downgrade(get_settings().database_url, revision)
+    out.print(f"downgraded to {revision}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's revision and whether it is current; exit 1 if behind."""
+    settings = get_settings()
+    engine = build_engine(settings)
+    try:
+        state = schema_state(engine)
+    finally:
+        engine.dispose()
+    out.print(f"{_redacted(settings.database_url)}: {state.describe()}")
+    if not state.is_current:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def openapi(
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document of the API (used to refresh [cyan]openapi/openapi.json[/cyan])."""
+    from app.main import create_app
+
+    document = create_app(Settings(access_log=False)).openapi()
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out_path is None:
+        typer.echo(text, nl=False)
+    else:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_path}")
+
+
+def main() -> None:
+    cli()
+
+
+__all__ = ["UPGRADE_COMMAND", "cli", "main"]

@@ -1,0 +1,95 @@
+"""One settings object for the whole service, read from ``POPREG_*`` variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "popreg.db"
+DEFAULT_ADMIN_TOKEN = "sandbox-admin-token"  # noqa: S105 - documented sandbox default
+
+
+class Mode(StrEnum):
+    """``sandbox`` allows the documented default secrets; ``hardened`` refuses them."""
+
+    SANDBOX = "sandbox"
+    HARDENED = "hardened"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    """Every setting of popreg. Each field is read from ``POPREG_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POPREG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Mode = Mode.SANDBOX
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}",
+        description="SQLAlchemy URL; SQLite file by default, postgresql://… for scale.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_echo: bool = False
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    admin_token: SecretStr = SecretStr(DEFAULT_ADMIN_TOKEN)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.JSON
+    access_log: bool = Field(default=True, description="One log line per request.")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        # Plain postgresql:// URLs mean psycopg 3, the only PostgreSQL driver we ship.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_sandbox(self) -> Self:
+        if self.mode is Mode.HARDENED and self.admin_token.get_secret_value() in {
+            DEFAULT_ADMIN_TOKEN,
+            "",
+        }:
+            raise ValueError(
+                "POPREG_ADMIN_TOKEN must be set to a non-default value when POPREG_MODE=hardened"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,5 @@
+"""Liveness and readiness probes."""
+
+from app.health.router import router
+
+__all__ = ["router"]

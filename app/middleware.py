@@ -1,0 +1,148 @@
+"""Pure ASGI middleware: request ids, access log, body size limit, last-resort 500s."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.problems import internal_error_response, problem_response, request_id_var
+
+REQUEST_ID_HEADER = b"x-request-id"
+# Accept a caller's id only if it is short and harmless to echo and log.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+access_logger = logging.getLogger("popreg.access")
+error_logger = logging.getLogger("popreg.errors")
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER:
+            text = value.decode("latin-1")
+            return text if _VALID_REQUEST_ID.match(text) else None
+    return None
+
+
+def _route_template(scope: Scope) -> str:
+    # The template, not the raw path: paths can carry personal IDs.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "<unmatched>"
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (``X-Request-ID``), logs it, and turns crashes into 500s."""
+
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        header_value = request_id.encode("latin-1")
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0] != REQUEST_ID_HEADER]
+                headers.append((REQUEST_ID_HEADER, header_value))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            error_logger.exception(
+                "unhandled error", extra={"fields": {"route": _route_template(scope)}}
+            )
+            if response_started:
+                raise
+            status = 500
+            response = internal_error_response(scope.get("path", ""), request_id)
+            await response(scope, receive, send)
+        finally:
+            if self.access_log:
+                access_logger.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "method": scope["method"],
+                            "route": _route_template(scope),
+                            "status": status,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        }
+                    },
+                )
+            request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413, by header or while streaming.
+
+    ``limits`` maps path prefixes to their own limit (``None``: unlimited, for
+    streamed uploads that are stored as they arrive).
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, limits: dict[str, int | None] | None = None
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
+
+    def _limit_for(self, path: str) -> int | None:
+        for prefix, limit in self.limits:
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, f"The request body exceeds {limit} bytes.")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @staticmethod
+    def _too_large(scope: Scope, limit: int) -> Any:
+        return problem_response(
+            status=413,
+            code="PAYLOAD_TOO_LARGE",
+            detail=f"The request body exceeds {limit} bytes.",
+            instance=scope["path"],
+            request_id=(scope.get("state") or {}).get("request_id"),
+        )

@@ -1,0 +1,1 @@
+"""Alembic migrations of the popreg schema (shipped inside the package)."""

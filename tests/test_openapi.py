@@ -1,0 +1,42 @@
+"""The committed openapi/openapi.json is the app's document (refresh: `make openapi`)."""
+
+import json
+from pathlib import Path
+
+from app.config import Settings
+from app.main import create_app
+
+DOCUMENT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+
+
+def current_document() -> dict[str, object]:
+    app = create_app(Settings(access_log=False))
+    try:
+        return app.openapi()
+    finally:
+        app.state.database.dispose()
+
+
+def test_committed_openapi_matches_the_app() -> None:
+    committed = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    assert committed == current_document(), "openapi/openapi.json is stale: run `make openapi`"
+
+
+def test_errors_are_documented_as_problem_json() -> None:
+    document = current_document()
+    for path, item in document["paths"].items():  # type: ignore[attr-defined]
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        f"{method.upper()} {path} {status}"
+                    )
+    schemas = document["components"]["schemas"]  # type: ignore[index]
+    assert "Problem" in schemas
+    assert "HTTPValidationError" not in schemas
+
+
+def test_every_operation_has_a_description() -> None:
+    for item in current_document()["paths"].values():  # type: ignore[attr-defined]
+        for operation in item.values():
+            assert operation.get("description"), operation.get("operationId")
