@@ -28,5 +28,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"]
 
-# Migrate, then serve (as `make run`).
-CMD ["sh", "-c", "popreg db upgrade && exec popreg serve"]
+# Migrate, seed on first start, create the demo agencies, then serve (as `make run`).
+CMD ["sh", "-c", "popreg db upgrade && popreg seed --citizens 100000 --if-empty && popreg agency demo && exec popreg serve"]

@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SEED_CITIZENS ?= 100000
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
@@ -26,7 +27,9 @@ install: $(VENV)/.installed ## Create .venv and install popreg with its dev, pg 
 migrate: install ## Migrate the database (POPREG_DATABASE_URL, default var/popreg.db)
 	$(BIN)/popreg db upgrade
 
-run: migrate ## Install, migrate, seed and serve on http://$(HOST):$(PORT)
+run: migrate ## Install, migrate, seed, create demo agencies (keys printed) and serve on :$(PORT)
+	$(BIN)/popreg seed --citizens $(SEED_CITIZENS) --if-empty
+	$(BIN)/popreg agency demo
 	$(BIN)/popreg serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest ## Everything CI runs: ruff, mypy on app/, pytest

@@ -12,9 +12,13 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
+from app.agencies.cli import agency_cli
+from app.audit.cli import audit_cli
 from app.config import Settings, get_settings
 from app.db import build_engine
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
+from app.usage.cli import usage_cli
+from seed.cli import register_seed_commands
 
 cli = typer.Typer(
     name="popreg",
@@ -29,6 +33,10 @@ db_cli = typer.Typer(
     no_args_is_help=True,
 )
 cli.add_typer(db_cli, name="db")
+cli.add_typer(agency_cli, name="agency")
+cli.add_typer(audit_cli, name="audit")
+cli.add_typer(usage_cli, name="usage")
+register_seed_commands(cli)
 
 out = Console()
 err = Console(stderr=True)
@@ -149,3 +157,7 @@ def main() -> None:
 
 
 __all__ = ["UPGRADE_COMMAND", "cli", "main"]
+
+
+if __name__ == "__main__":
+    main()

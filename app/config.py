@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "popreg.db"
 DEFAULT_ADMIN_TOKEN = "sandbox-admin-token"  # noqa: S105 - documented sandbox default
+DEFAULT_CITIZEN_CODE = "123456"  # the documented sandbox one-time code
 
 
 class Mode(StrEnum):
@@ -46,6 +47,27 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
 
     admin_token: SecretStr = SecretStr(DEFAULT_ADMIN_TOKEN)
+    credential_cache_seconds: float = Field(
+        default=30.0, ge=0, description="How long an API key or policy is cached per process."
+    )
+    token_lifetime_seconds: int = Field(default=900, ge=60, le=86_400)
+    rate_limits: bool = Field(
+        default=True, description="Enforce per-agency rate limits and daily quotas."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by all workers for rate limits, e.g. redis://127.0.0.1:6379/0; "
+        "unset: limits are kept per process.",
+    )
+    audit_enabled: bool = Field(
+        default=True,
+        description="Write the audit log. Off only to measure its cost (bench/); refused "
+        "in hardened mode.",
+    )
+    citizen_login_code: SecretStr = Field(
+        default=SecretStr(DEFAULT_CITIZEN_CODE),
+        description="The one-time code every citizen signs in with in the sandbox.",
+    )
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     log_level: str = "INFO"
@@ -82,7 +104,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "POPREG_ADMIN_TOKEN must be set to a non-default value when POPREG_MODE=hardened"
             )
+        if self.mode is Mode.HARDENED and not self.audit_enabled:
+            raise ValueError("POPREG_AUDIT_ENABLED=false is refused when POPREG_MODE=hardened")
         return self
+
+    @property
+    def citizen_login_enabled(self) -> bool:
+        """The fixed sandbox code is a public secret: hardened mode needs another one."""
+        code = self.citizen_login_code.get_secret_value()
+        return bool(code) and (self.mode is Mode.SANDBOX or code != DEFAULT_CITIZEN_CODE)
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+
+T = TypeVar("T")
 
 SQLITE_PRAGMAS: dict[str, str | int] = {
     # WAL lets readers run while one writer commits; NORMAL is durable across
@@ -95,13 +100,113 @@ class Database:
         self.settings = settings
         self.engine = build_engine(settings)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._inline = self.engine.dialect.name == "sqlite"
+        self.reader = RawReader(self.engine)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    async def run(self, function: Callable[..., T], /, *args: Any) -> T:
+        """Run blocking database work from async code.
+
+        A SQLite read of one indexed row takes tens of microseconds: a thread
+        hand-off would cost more than it saves. PostgreSQL waits on the
+        network, so its work goes to the thread pool.
+        """
+        if self._inline:
+            return function(*args)
+        return await run_in_threadpool(function, *args)
+
     def dispose(self) -> None:
+        self.reader.close()
         self.engine.dispose()
+
+
+class RawReader:
+    """Plain DBAPI reads for the hot paths.
+
+    SQLAlchemy's result machinery costs more than an indexed SQLite select, so
+    lookups use a DBAPI connection directly. SQL is written with ``?``
+    placeholders and translated once for drivers with another paramstyle.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._translate = engine.dialect.paramstyle not in ("qmark",)
+        self._statements: dict[str, str] = {}
+        # SQLite: one connection per thread, kept open. A pool checkout costs more
+        # than the indexed read it serves; plain SELECTs open no transaction in
+        # sqlite3, so a kept connection always reads the latest commit.
+        self._per_thread = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._kept: list[Any] = []
+        self._lock = threading.Lock()
+
+    def _sql(self, sql: str) -> str:
+        if not self._translate:
+            return sql
+        statement = self._statements.get(sql)
+        if statement is None:
+            statement = self._statements[sql] = sql.replace("%", "%%").replace("?", "%s")
+        return statement
+
+    def _thread_connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()
+            pooled.detach()  # ours for the thread's life, pragmas already applied
+            connection = self._local.connection = pooled.dbapi_connection
+            with self._lock:
+                self._kept.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for connection in kept:
+            connection.close()
+        self._local = threading.local()
+
+    @contextmanager
+    def session(self) -> Iterator[RawSession]:
+        if self._per_thread:
+            cursor = self._thread_connection().cursor()
+            try:
+                yield RawSession(self, cursor)
+            finally:
+                cursor.close()
+            return
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield RawSession(self, cursor)
+            finally:
+                cursor.close()
+            connection.rollback()  # end the read transaction before the connection is reused
+        finally:
+            connection.close()
+
+
+class RawSession:
+    def __init__(self, reader: RawReader, cursor: Any) -> None:
+        self._reader = reader
+        self._cursor = cursor
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._cursor
+        cursor.execute(self._reader._sql(sql), tuple(params))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        cursor = self._cursor
+        cursor.execute(self._reader._sql(sql), tuple(params))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 def get_database(request: Request) -> Database:
@@ -116,4 +221,5 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, never after it.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

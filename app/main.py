@@ -10,14 +10,24 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__, health
+from app import __version__, agencies, health, sandbox
+from app.audit.router import router as audit_router
+from app.audit.writer import AuditWriter
+from app.auth.cache import CredentialCache
+from app.auth.router import router as auth_router
+from app.auth.tokens import TokenService
+from app.citizen.router import router as citizen_router
 from app.config import Settings, get_settings
 from app.db import Database
+from app.identity.fastpath import LookupFastPath
+from app.identity.router import router as identity_router
+from app.limits import RateLimitHeadersMiddleware, build_limiter
 from app.logs import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.openapi import build_openapi
 from app.problems import install_problem_handlers
 from app.schema import SchemaOutOfDateError, require_current_schema
+from app.usage.router import router as usage_router
 
 logger = logging.getLogger("popreg")
 
@@ -34,7 +44,22 @@ Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem documents
 response carries `X-Request-ID`; send your own to correlate logs.
 """
 
-TAGS = [{"name": "health", "description": "Liveness and readiness probes."}]
+TAGS = [
+    {"name": "identity", "description": "Look up citizens and verify claimed identities."},
+    {"name": "agencies", "description": "The calling agency, its policy and its API keys."},
+    {
+        "name": "auth",
+        "description": "OAuth2 client credentials: exchange an API key for a short-lived JWT.",
+    },
+    {"name": "audit", "description": "The tamper-evident audit log of every access."},
+    {
+        "name": "citizen",
+        "description": "A citizen's own view: record, who read it (data tracker), consents.",
+    },
+    {"name": "admin", "description": "Agencies and policies (admin token required)."},
+    {"name": "sandbox", "description": "Fixed test personas present in every seeded registry."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
 
 
 @asynccontextmanager
@@ -57,6 +82,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.audit.close()
+        if app.state.limiter is not None:
+            await app.state.limiter.aclose()
         database.dispose()
 
 
@@ -74,9 +102,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = Database(settings)
+    app.state.credentials = CredentialCache(settings.credential_cache_seconds)
+    app.state.tokens = TokenService(app.state.database, settings.token_lifetime_seconds)
+    app.state.audit = AuditWriter(app.state.database, enabled=settings.audit_enabled)
+    app.state.limiter = build_limiter(settings.redis_url) if settings.rate_limits else None
     install_problem_handlers(app)
+    app.add_middleware(
+        LookupFastPath,
+        database=app.state.database,
+        credentials=app.state.credentials,
+        audit=app.state.audit,
+        limiter=app.state.limiter,
+    )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
     app.include_router(health.router)
+    app.include_router(sandbox.router)
+    app.include_router(identity_router)
+    app.include_router(auth_router)
+    app.include_router(agencies.router)
+    app.include_router(agencies.admin_router)
+    app.include_router(audit_router)
+    app.include_router(citizen_router)
+    app.include_router(usage_router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

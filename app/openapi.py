@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.problems import PROBLEM_MEDIA_TYPE, Problem
+from app.problems import PROBLEM_MEDIA_TYPE, Problem, problem_examples
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -16,9 +16,17 @@ def _as_problem_document(operation: dict[str, Any]) -> None:
     for status, response in operation.get("responses", {}).items():
         if not status.isdigit() or int(status) < 400:
             continue
+        examples = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("examples")
         response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
-        if status == "422":
-            response["description"] = "The request is not valid (`VALIDATION_FAILED`)."
+        if examples:
+            response["content"][PROBLEM_MEDIA_TYPE]["examples"] = examples
+        if status == "422" and not examples:
+            # FastAPI's automatic 422 for any endpoint with parameters or a body.
+            codes = ["VALIDATION_FAILED", "MALFORMED_JSON"]
+            response["description"] = (
+                "The request is not valid: `VALIDATION_FAILED`, `MALFORMED_JSON`"
+            )
+            response["content"][PROBLEM_MEDIA_TYPE]["examples"] = problem_examples(422, codes)
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:

@@ -193,18 +193,22 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
-async def _handle_problem_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProblemError)
+def render_problem(exc: ProblemError, path: str, request_id: str | None) -> Response:
     return problem_response(
         status=exc.status_code,
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
-        instance=request.url.path,
-        request_id=current_request_id(request),
+        instance=path,
+        request_id=request_id,
         headers=exc.headers,
         extensions=exc.extensions,
     )
+
+
+async def _handle_problem_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return render_problem(exc, request.url.path, current_request_id(request))
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -267,8 +271,38 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries documenting problem+json answers for an endpoint."""
+def problem_examples(status: int, codes: Sequence[str]) -> dict[str, Any]:
+    """OpenAPI examples of problem documents, one per code."""
     return {
-        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
+        code: {
+            "summary": code,
+            "value": {
+                "type": problem_type(code),
+                "title": HTTPStatus(status).phrase,
+                "status": status,
+                "detail": "A sentence saying what was wrong and how to fix it.",
+                "instance": "/v1/…",
+                "code": code,
+                "request_id": "5f0c6c1e7a0b4a43a3b1d2c9e8f7a6b5",
+            },
+        }
+        for code in codes
     }
+
+
+def problem_responses(
+    *statuses: int, codes: Mapping[int, Sequence[str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting problem+json answers, one example per code."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        status_codes = list((codes or {}).get(status) or [code_for_status(status)])
+        examples = problem_examples(status, status_codes)
+        documented[status] = {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase
+            + ": "
+            + ", ".join(f"`{code}`" for code in status_codes),
+            "content": {PROBLEM_MEDIA_TYPE: {"examples": examples}},
+        }
+    return documented

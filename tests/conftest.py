@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -141,3 +143,129 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://popreg.test") as client:
         yield client
+
+
+@pytest.fixture
+async def committing_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose writes are committed, for flows that span connections (credentials)."""
+    application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://popreg.test") as client:
+        yield client
+    application.state.database.dispose()
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Rows committed once per backend for API tests; tests must not change them."""
+
+    keys: dict[str, str]  # demo agency code → API key
+    head: str  # married adult with parents, spouse, child, household and a chip card
+    spouse: str
+    child: str
+    father: str
+    deceased: str
+    year_only: str
+    shared_legacy_id: str  # a CMND number held by two citizens
+    unknown: str  # a well-formed ID nobody has
+
+
+@pytest.fixture(scope="session")
+def registry(engine: Engine) -> Registry:
+    from app.agencies.demo import ensure_demo_agencies
+    from app.models import CardKind, Household, IdentityCard, MaritalStatus, Sex
+    from tests.factories import make_citizen
+
+    with Session(engine) as session, session.begin():
+        keys = {spec.code: key for spec, key in ensure_demo_agencies(session)}
+        household = Household(household_number="079000000042", address="TP Hồ Chí Minh")
+        session.add(household)
+        session.flush()
+        father = make_citizen(
+            personal_id="079055000101",
+            full_name="Trần Văn Đức",
+            birth_date=date(1955, 2, 1),
+            birth_registration_province_code="079",
+            marital_status=MaritalStatus.WIDOWED,
+        )
+        mother = make_citizen(
+            personal_id="079158000102",
+            full_name="Lê Thị Hoa",
+            sex=Sex.FEMALE,
+            birth_date=date(1958, 7, 7),
+            birth_registration_province_code="079",
+            death_date=date(2020, 5, 1),
+            marital_status=MaritalStatus.MARRIED,
+        )
+        session.add_all([father, mother])
+        session.flush()
+        head = make_citizen(
+            personal_id="079085000103",
+            full_name="Trần Minh Khôi",
+            birth_date=date(1985, 9, 2),
+            birth_registration_province_code="079",
+            father_id=father.id,
+            mother_id=mother.id,
+            household_id=household.id,
+            relationship_to_head="Chủ hộ",
+            marital_status=MaritalStatus.MARRIED,
+            phone="0903123456",
+            legacy_id="271450777",
+            health_insurance_card="DN4797912345678",
+            blood_type="O",
+        )
+        spouse = make_citizen(
+            personal_id="079187000104",
+            full_name="Phạm Thị Thu Hà",
+            sex=Sex.FEMALE,
+            birth_date=date(1987, 12, 24),
+            birth_registration_province_code="079",
+            household_id=household.id,
+            relationship_to_head="Vợ",
+            marital_status=MaritalStatus.MARRIED,
+            legacy_id="271450777",
+        )
+        session.add_all([head, spouse])
+        session.flush()
+        head.spouse_id, spouse.spouse_id = spouse.id, head.id
+        child = make_citizen(
+            personal_id="079212000105",
+            full_name="Trần Gia Bảo",
+            birth_date=date(2012, 4, 30),
+            birth_registration_province_code="079",
+            father_id=head.id,
+            mother_id=spouse.id,
+            household_id=household.id,
+            relationship_to_head="Con đẻ",
+        )
+        year_only = make_citizen(
+            personal_id="001135000106",
+            full_name="Hoàng Thị Lan",
+            sex=Sex.FEMALE,
+            birth_date=date(1935, 1, 1),
+            birth_date_precision="year",
+        )
+        session.add_all([child, year_only])
+        session.flush()
+        session.add(
+            IdentityCard(
+                citizen_id=head.id,
+                number=head.personal_id,
+                kind=CardKind.CCCD_CHIP,
+                issued_on=date(2021, 4, 1),
+                issued_by="Cục Cảnh sát QLHC về TTXH",
+                expires_on=date(2025, 9, 2),
+                has_chip=True,
+            )
+        )
+    return Registry(
+        keys=keys,
+        head="079085000103",
+        spouse="079187000104",
+        child="079212000105",
+        father="079055000101",
+        deceased="079158000102",
+        year_only="001135000106",
+        shared_legacy_id="271450777",
+        unknown="079085999999",
+    )

@@ -40,3 +40,16 @@ def test_every_operation_has_a_description() -> None:
     for item in current_document()["paths"].values():  # type: ignore[attr-defined]
         for operation in item.values():
             assert operation.get("description"), operation.get("operationId")
+
+
+def test_every_error_response_names_its_codes_with_examples() -> None:
+    for path, item in current_document()["paths"].items():  # type: ignore[attr-defined]
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                examples = response["content"]["application/problem+json"].get("examples", {})
+                assert examples, f"{method.upper()} {path} {status} has no example"
+                for code, example in examples.items():
+                    assert example["value"]["code"] == code
+                    assert example["value"]["status"] == int(status)

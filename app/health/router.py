@@ -17,7 +17,11 @@ async def healthz() -> Liveness:
     return Liveness(version=__version__)
 
 
-@router.get("/readyz", summary="Readiness", responses=problem_responses(503))
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    responses=problem_responses(503, codes={503: ["DATABASE_UNAVAILABLE", "SCHEMA_OUT_OF_DATE"]}),
+)
 def readyz(database: DatabaseDep) -> Readiness:
     """The database is reachable and migrated to the revision this code needs."""
     return check_readiness(database)

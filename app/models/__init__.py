@@ -1,28 +1,44 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
-from app.models.agency import Agency
+from app.models.agency import Agency, AgencyPurpose, ApiKey
+from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base
 from app.models.citizen import Citizen, IdentityCard
+from app.models.consent import Consent
 from app.models.enums import (
     BirthDatePrecision,
     CardKind,
+    CitizenField,
     MaritalStatus,
+    Operation,
     Sector,
     Sex,
     VneidLevel,
 )
 from app.models.household import Household
+from app.models.identity_history import PersonalIdCorrection, PersonalIdHistory
+from app.models.signing_key import SigningKey
 
 __all__ = [
     "Agency",
+    "AgencyPurpose",
+    "ApiKey",
+    "AuditEvent",
+    "AuditHead",
     "Base",
     "BirthDatePrecision",
     "CardKind",
     "Citizen",
+    "CitizenField",
+    "Consent",
     "Household",
     "IdentityCard",
     "MaritalStatus",
+    "Operation",
+    "PersonalIdCorrection",
+    "PersonalIdHistory",
     "Sector",
     "Sex",
+    "SigningKey",
     "VneidLevel",
 ]

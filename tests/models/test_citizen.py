@@ -18,21 +18,7 @@ from app.models import (
     Sector,
     Sex,
 )
-
-
-def make_citizen(**overrides: object) -> Citizen:
-    fields: dict[str, object] = {
-        "personal_id": "001084000999",
-        "full_name": "Nguyễn Văn An",
-        "birth_date": date(1984, 3, 9),
-        "sex": Sex.MALE,
-        "place_of_birth": "Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội",
-        "birth_registration_province_code": "001",
-        "ethnicity": "Kinh",
-        "permanent_address": "Số 12 ngõ 3, Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội",
-    }
-    fields.update(overrides)
-    return Citizen(**fields)
+from tests.factories import make_citizen
 
 
 def test_citizen_round_trips_with_household_and_card(db_session: Session) -> None:

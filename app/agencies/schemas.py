@@ -1,0 +1,99 @@
+"""Request and response bodies of the agency API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.enums import CitizenField, Operation, Sector
+
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
+PURPOSE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PurposeWrite(Schema):
+    description: str = Field(min_length=3, max_length=500)
+    legal_basis: str | None = Field(default=None, max_length=300)
+    operations: list[Operation] = Field(min_length=1)
+    fields: list[CitizenField]
+    consent_required: bool = False
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "description": "Verify a new subscriber's identity at SIM registration",
+                "legal_basis": "Decree 163/2024/ND-CP",
+                "operations": ["verify", "batch_verify", "clean"],
+                "fields": ["personal_id", "full_name", "birth_date", "phone"],
+                "consent_required": False,
+            }
+        }
+    )
+
+
+class PurposeRead(PurposeWrite):
+    code: str = Field(examples=["subscriber_verification"])
+
+
+class ApiKeyRead(Schema):
+    prefix: str = Field(examples=["prk_3f9a1c2b"])
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class AgencyLimits(Schema):
+    """Token bucket (`rate_per_second`, `burst`) and daily quota; over them: 429."""
+
+    rate_per_second: float = Field(default=50.0, gt=0, le=1_000_000)
+    burst: int = Field(default=100, ge=1, le=10_000_000)
+    daily_quota: int | None = Field(
+        default=None, ge=0, description="Requests per UTC day; null: unlimited."
+    )
+
+
+class AgencyCreate(Schema):
+    code: str = Field(pattern=CODE_PATTERN, examples=["saomai-telecom"])
+    name: str = Field(min_length=2, max_length=200, examples=["Sao Mai Telecom (demo)"])
+    sector: Sector
+    contact_email: str | None = Field(default=None, max_length=254)
+    purposes: dict[str, PurposeWrite] = Field(
+        default_factory=dict, description="Purposes keyed by their code."
+    )
+    limits: AgencyLimits = Field(default_factory=AgencyLimits)
+
+
+class AgencyRead(Schema):
+    code: str
+    name: str
+    sector: Sector
+    active: bool
+    purposes: list[PurposeRead]
+    rate_per_second: float
+    burst: int
+    daily_quota: int | None
+
+
+class AgencyAdminRead(AgencyRead):
+    api_keys: list[ApiKeyRead]
+
+
+class ApiKeyCreated(Schema):
+    """The new key. Its secret is shown only in this response: store it now."""
+
+    prefix: str
+    api_key: str = Field(description="The full key for the `X-API-Key` header.")
+    label: str | None = None
+
+
+class AgencyCreated(AgencyAdminRead):
+    api_key: ApiKeyCreated
+
+
+class ApiKeyCreate(Schema):
+    label: str | None = Field(default=None, max_length=100)

@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: group-committed, hash-chained records of every access."""

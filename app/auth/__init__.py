@@ -1,0 +1,1 @@
+"""Authentication (API keys, OAuth2 tokens) and purpose-bound authorisation."""

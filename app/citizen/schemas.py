@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CitizenLogin(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"personal_id": "079085000103", "code": "123456"}},
+    )
+
+    personal_id: str = Field(max_length=32)
+    code: str = Field(max_length=32, description="The sandbox one-time code (see README).")
+
+
+class CitizenToken(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_in: int
+
+
+class AccessRecord(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "seq": 1042,
+                "when": "2026-11-22T15:40:20.123456Z",
+                "agency": "honglinh-hospital",
+                "agency_name": "Bệnh viện Đa khoa Hồng Lĩnh (demo)",
+                "purpose": "patient_checkin",
+                "operation": "lookup",
+                "outcome": "disclosed",
+                "fields": ["personal_id", "full_name", "birth_date"],
+                "summary": "Bệnh viện Đa khoa Hồng Lĩnh (demo) read your personal ID number, "
+                "full name and date of birth for “Check in a patient by chip card”.",
+            }
+        }
+    )
+
+    seq: int
+    when: str
+    agency: str | None
+    agency_name: str | None
+    purpose: str | None
+    operation: str
+    outcome: str
+    fields: list[str]
+    summary: str = Field(description="The record in plain words.")
+
+
+class AccessLog(BaseModel):
+    records: list[AccessRecord]
+    next_before: int | None = Field(description="Pass as `before` for older records.")
+
+
+class ConsentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"agency": "phusa-bank", "purpose": "contact_update", "days": 90}
+        },
+    )
+
+    agency: str = Field(max_length=40)
+    purpose: str = Field(max_length=40)
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Expires after so many days; none: until withdrawn.",
+    )
+
+
+class ConsentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency: str
+    purpose: str
+    granted_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+    status: Literal["live", "expired", "withdrawn"]

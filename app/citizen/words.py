@@ -1,0 +1,77 @@
+"""Audit records in plain words, as a citizen reads them in the data tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+FIELD_WORDS = {
+    "personal_id": "personal ID number",
+    "full_name": "full name",
+    "other_names": "other names",
+    "birth_date": "date of birth",
+    "sex": "sex",
+    "place_of_birth": "place of birth",
+    "birth_registration_province": "birth registration province",
+    "hometown": "hometown",
+    "ethnicity": "ethnicity",
+    "religion": "religion",
+    "nationality": "nationality",
+    "blood_type": "blood type",
+    "legacy_id": "old ID card number",
+    "cards": "identity cards",
+    "father": "father",
+    "mother": "mother",
+    "spouse": "spouse",
+    "children": "children",
+    "guardian": "legal representative",
+    "permanent_address": "permanent address",
+    "temporary_address": "temporary address",
+    "current_address": "current address",
+    "temporarily_absent": "temporary absence",
+    "residence_file_number": "residence file number",
+    "marital_status": "marital status",
+    "household": "household",
+    "vital_status": "whether you are alive",
+    "death_date": "date of death",
+    "phone": "phone number",
+    "email": "email address",
+    "social_insurance_number": "social-insurance number",
+    "health_insurance_card": "health-insurance card",
+    "tax_code": "tax code",
+    "vneid_level": "VNeID account level",
+}
+
+REFUSALS = {
+    "CONSENT_REQUIRED": "it needed your consent, which you had not given",
+    "PURPOSE_NOT_ALLOWED": "that purpose is not granted to it",
+    "OPERATION_NOT_ALLOWED": "its purpose does not allow that",
+    "FIELD_NOT_ALLOWED": "it asked about data its purpose does not cover",
+    "RATE_LIMITED": "it sent too many requests",
+    "QUOTA_EXCEEDED": "it used up its daily quota",
+}
+
+
+def listing(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe(record: Mapping[str, Any]) -> str:
+    agency = record.get("agency_name") or record.get("agency_code") or "An unknown agency"
+    purpose = record.get("purpose_description") or record.get("purpose") or "no stated purpose"
+    fields = listing([FIELD_WORDS.get(f, f.replace("_", " ")) for f in record.get("fields") or []])
+    operation, outcome = record["operation"], record["outcome"]
+    if outcome == "denied":
+        reason = REFUSALS.get(record.get("code") or "", "it was not allowed")
+        return f"{agency} asked for your data for “{purpose}” and was refused: {reason}."
+    if operation.startswith("lookup"):
+        return f"{agency} read your {fields} for “{purpose}”."
+    if operation in ("verify", "batch_verify"):
+        return f"{agency} checked your {fields} against what it holds, for “{purpose}”."
+    if operation == "consent_grant":
+        return f"You gave {agency} consent for “{purpose}”."
+    if operation == "consent_withdraw":
+        return f"You withdrew your consent to {agency} for “{purpose}”."
+    return f"{agency}: {operation.replace('_', ' ')} ({outcome}) for “{purpose}”."

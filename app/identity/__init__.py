@@ -1,0 +1,1 @@
+"""Identity verification: personal ID structure and per-field matching rules."""

@@ -1,0 +1,215 @@
+"""Per-field verification: find the person the caller means, then compare each claim.
+
+The subject is found by the 12-digit ID; failing that, by IDs one digit away
+(a mistyped ID) whose record agrees with the claims; or by the old 9-digit
+CMND. The registry's values are never returned unless the purpose may read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.auth.errors import FieldNotAllowedError
+from app.auth.principal import PurposePolicy
+from app.db import Database
+from app.identity import repository
+from app.identity.claims import MATCHERS, VERIFY_COLUMNS, registered_value
+from app.identity.matching import FieldMatch, Reason, Verdict, overall_decision
+from app.identity.matching.verdicts import FIXED
+from app.identity.personal_id import is_valid_personal_id
+from app.identity.verification_schemas import Claims
+from app.models.enums import CitizenField as F
+from app.models.enums import Operation
+
+PERSONAL_ID_LENGTH, LEGACY_ID_LENGTH = 12, 9
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One verification request: the ID as sent and the claims given."""
+
+    personal_id: str
+    claims: dict[F, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    decision: str
+    reason: str | None
+    fields: dict[str, dict[str, Any]]
+    subject: str | None = None  # the personal ID of the citizen compared, if one was found
+
+    @property
+    def fields_checked(self) -> int:
+        return sum(1 for result in self.fields.values() if result["verdict"] != "missing")
+
+
+def claimed_fields(claims: Claims, policy: PurposePolicy) -> dict[F, str]:
+    """The claims given, refused as a whole if the purpose may not check one of them."""
+    given = {F(name): value for name, value in claims.model_dump(exclude_none=True).items()}
+    wanted = [F.PERSONAL_ID, *given]
+    refused = [field.value for field in wanted if field not in policy.fields]
+    if refused:
+        raise FieldNotAllowedError(
+            f"Purpose {policy.code!r} may not check: {', '.join(refused)}.",
+            extensions={"fields": refused},
+        )
+    return given
+
+
+def verify_many(
+    database: Database, checks: Sequence[Check], policy: PurposePolicy
+) -> list[Outcome]:
+    """Outcomes in the order of ``checks``, with a handful of indexed queries per batch."""
+    digits = [_digits(check.personal_id) for check in checks]
+    with database.engine.connect() as connection:
+        by_id = _rows_by(
+            connection, "personal_id", {d for d in digits if d and len(d) == PERSONAL_ID_LENGTH}
+        )
+        by_legacy = _rows_by(
+            connection, "legacy_id", {d for d in digits if d and len(d) == LEGACY_ID_LENGTH}
+        )
+        neighbours = _neighbour_rows(
+            connection,
+            [d for d in digits if d and len(d) == PERSONAL_ID_LENGTH and d not in by_id],
+        )
+    readable = policy.allows(Operation.LOOKUP)
+    outcomes = []
+    for check, number in zip(checks, digits, strict=True):
+        outcomes.append(_verify_one(check, number, by_id, by_legacy, neighbours, policy, readable))
+    return outcomes
+
+
+def _verify_one(
+    check: Check,
+    number: str | None,
+    by_id: dict[str, list[Record]],
+    by_legacy: dict[str, list[Record]],
+    neighbours: dict[str, list[Record]],
+    policy: PurposePolicy,
+    readable: bool,
+) -> Outcome:
+    if number is None or len(number) not in (PERSONAL_ID_LENGTH, LEGACY_ID_LENGTH):
+        return Outcome("invalid", "invalid_id", {})
+    if len(number) == PERSONAL_ID_LENGTH:
+        if number in by_id:
+            return _compare(check, by_id[number][0], FIXED[Reason.EXACT], policy, readable)
+        # A mistyped ID may even break the structure (a wrong province digit).
+        subject = _agreeing(check, neighbours.get(number, []))
+        if subject is not None:
+            return _compare(check, subject, FIXED[Reason.WRONG_DIGIT], policy, readable)
+        if not is_valid_personal_id(number):
+            return Outcome("invalid", "invalid_id", {})
+        return _not_found("not_found")
+    holders = by_legacy.get(number, [])
+    subject = holders[0] if len(holders) == 1 else _agreeing(check, holders)
+    if subject is None:
+        return _not_found("ambiguous_legacy_id" if holders else "not_found")
+    return _compare(check, subject, FIXED[Reason.LEGACY_ID], policy, readable)
+
+
+def _compare(
+    check: Check,
+    row: Record,
+    id_result: FieldMatch,
+    policy: PurposePolicy,
+    readable: bool,
+) -> Outcome:
+    results: dict[str, FieldMatch] = {F.PERSONAL_ID.value: id_result}
+    for field, claimed in check.claims.items():
+        results[field.value] = MATCHERS[field](claimed, row)
+    fields = {}
+    for name, result in results.items():
+        entry: dict[str, Any] = {
+            "verdict": result.verdict.value,
+            "score": result.score,
+            "reason": result.reason.value,
+        }
+        if readable and result.verdict is not Verdict.MATCH:
+            entry["registered"] = registered_value(F(name), row)
+        fields[name] = entry
+    decision = overall_decision(results)
+    subject = str(row["personal_id"])
+    if row["death_date"] is not None:
+        return Outcome("mismatch", "deceased", fields, subject)
+    if row["disappearance_date"] is not None:
+        return Outcome("mismatch", "missing", fields, subject)
+    return Outcome("match" if decision is Verdict.MATCH else "mismatch", None, fields, subject)
+
+
+def _not_found(reason: str) -> Outcome:
+    return Outcome("not_found", reason, {})
+
+
+# Differences that still point at the same person when an ID was mistyped.
+NEAR_MISSES = frozenset({Reason.TYPO, Reason.DAY_MONTH_SWAPPED, Reason.WRONG_DIGIT})
+CORE_CLAIMS = (F.FULL_NAME, F.BIRTH_DATE)
+
+
+def _agreeing(check: Check, rows: Iterable[Record]) -> Record | None:
+    """The one row the claims point at, when the ID itself cannot be trusted.
+
+    A candidate must be named by the core claims (full name, birth date; at least
+    one given), each matching or nearly (a typo, a swapped day and month), and may
+    differ in at most one claim in all. The candidate with fewest differences wins;
+    a tie is no answer.
+    """
+    if not any(field in check.claims for field in CORE_CLAIMS):
+        return None
+    scored = []
+    for row in rows:
+        differences = 0
+        for field, claimed in check.claims.items():
+            result = MATCHERS[field](claimed, row)
+            if result.verdict is Verdict.MATCH:
+                continue
+            if field in CORE_CLAIMS and result.reason not in NEAR_MISSES:
+                break
+            differences += 1
+        else:
+            if differences <= 1:
+                scored.append((differences, row))
+    scored.sort(key=lambda item: item[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
+def _digits(text: str) -> str | None:
+    compact = "".join(text.split())
+    return compact if compact.isascii() and compact.isdigit() else None
+
+
+def _rows_by(connection: Connection, key: str, values: set[str]) -> dict[str, list[Record]]:
+    found: dict[str, list[Record]] = {}
+    for row in repository.citizens_by_keys(connection, key, sorted(values), VERIFY_COLUMNS):
+        found.setdefault(row._mapping[key], []).append(dict(row._mapping))
+    return found
+
+
+def one_digit_variants(number: str) -> set[str]:
+    """IDs one substituted digit or one adjacent transposition away (119 for 12 digits)."""
+    variants = set()
+    for i, digit in enumerate(number):
+        for other in "0123456789":
+            if other != digit:
+                variants.add(number[:i] + other + number[i + 1 :])
+        if i + 1 < len(number) and number[i] != number[i + 1]:
+            variants.add(number[:i] + number[i + 1] + number[i] + number[i + 2 :])
+    return variants
+
+
+def _neighbour_rows(connection: Connection, numbers: Sequence[str]) -> dict[str, list[Record]]:
+    if not numbers:
+        return {}
+    variants = {number: one_digit_variants(number) for number in numbers}
+    rows = _rows_by(connection, "personal_id", set().union(*variants.values()))
+    return {
+        number: [row for v in sorted(candidates) for row in rows.get(v, [])]
+        for number, candidates in variants.items()
+    }

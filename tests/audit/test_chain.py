@@ -1,0 +1,105 @@
+"""The hash chain catches altered, removed and reordered records (both backends)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from app.audit import repository
+from app.audit.records import AuditEntry
+from app.audit.service import export, verify_chain
+from app.config import Settings
+from app.db import build_engine
+from app.schema import upgrade
+from tests.conftest import BACKENDS, empty_database_url
+
+
+@pytest.fixture(params=BACKENDS)
+def chain_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = empty_database_url(request.param, tmp_path, request)
+    upgrade(url)
+    engine = build_engine(Settings(database_url=url))
+    for batch in range(4):
+        repository.append(
+            engine,
+            [
+                AuditEntry(
+                    operation="lookup",
+                    outcome="disclosed",
+                    agency_code="phusa-bank",
+                    purpose="kyc_onboarding",
+                    personal_id=f"0790850001{batch}{i}",
+                    fields=("full_name", "birth_date"),
+                    request_id=f"r{batch}{i}",
+                    detail={"credential": "api_key"},
+                )
+                for i in range(5)
+            ],
+        )
+    yield engine
+    engine.dispose()
+
+
+def tamper(engine: Engine, sql: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(sql))
+
+
+def test_untouched_chain_is_intact(chain_engine: Engine) -> None:
+    report = verify_chain(chain_engine)
+    assert report.intact
+    assert report.records == report.head_seq == 20
+
+
+def test_altered_record_is_caught(chain_engine: Engine) -> None:
+    tamper(chain_engine, "UPDATE audit_event SET personal_id = '001084000999' WHERE seq = 7")
+    report = verify_chain(chain_engine)
+    assert report.broken is not None
+    assert report.broken.seq == 7
+    assert "altered" in report.broken.problem
+
+
+def test_altered_record_with_recomputed_hash_is_caught_by_the_next(chain_engine: Engine) -> None:
+    # A forger who rewrites a record and its own hash still breaks the link after it.
+    tamper(
+        chain_engine,
+        "UPDATE audit_event SET outcome = 'denied', hash = 'f' || substr(hash, 2) WHERE seq = 12",
+    )
+    report = verify_chain(chain_engine)
+    assert report.broken is not None
+    assert report.broken.seq == 12
+
+
+def test_removed_record_is_caught(chain_engine: Engine) -> None:
+    tamper(chain_engine, "DELETE FROM audit_event WHERE seq = 9")
+    report = verify_chain(chain_engine)
+    assert report.broken is not None
+    assert report.broken.seq == 9
+    assert "missing" in report.broken.problem
+
+
+def test_removed_tail_is_caught(chain_engine: Engine) -> None:
+    tamper(chain_engine, "DELETE FROM audit_event WHERE seq >= 19")
+    report = verify_chain(chain_engine)
+    assert report.broken is not None
+    assert report.broken.seq == 19
+
+
+def test_reordered_records_are_caught(chain_engine: Engine) -> None:
+    tamper(chain_engine, "UPDATE audit_event SET seq = -1 WHERE seq = 4")
+    tamper(chain_engine, "UPDATE audit_event SET seq = 4 WHERE seq = 5")
+    tamper(chain_engine, "UPDATE audit_event SET seq = 5 WHERE seq = -1")
+    report = verify_chain(chain_engine)
+    assert report.broken is not None
+    assert report.broken.seq == 4
+
+
+def test_export_formats(chain_engine: Engine) -> None:
+    ndjson = "".join(export(chain_engine, since=None, format="ndjson")).splitlines()
+    assert len(ndjson) == 20
+    assert '"seq":1' in ndjson[0]
+    rows = "".join(export(chain_engine, since=None, format="csv")).splitlines()
+    assert rows[0].startswith("seq,occurred_at,agency_code")
+    assert len(rows) == 21
+    assert list(export(chain_engine, since="2999-01-01", format="ndjson")) == []
