@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ SQLITE_PRAGMAS: dict[str, str | int] = {
     "temp_store": "MEMORY",
     "cache_size": -65536,  # 64 MiB page cache per connection
     "mmap_size": 268_435_456,
+    # Checkpoints (which fsync) run in a background thread of the server, not in
+    # whichever request's commit happens to cross the threshold; see WalCheckpointer.
+    "wal_autocheckpoint": 0,
 }
 
 
@@ -102,6 +106,17 @@ class Database:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self._inline = self.engine.dialect.name == "sqlite"
         self.reader = RawReader(self.engine)
+        self.checkpointer = WalCheckpointer(self.engine) if self._inline else None
+
+    @property
+    def inline(self) -> bool:
+        """Whether short database work runs on the event loop (SQLite) or in threads."""
+        return self._inline
+
+    def start(self) -> None:
+        """Background upkeep of a serving process."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     @property
     def dialect(self) -> str:
@@ -119,8 +134,52 @@ class Database:
         return await run_in_threadpool(function, *args)
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.reader.close()
         self.engine.dispose()
+
+
+class WalCheckpointer:
+    """Copies the SQLite write-ahead log into the database every second, off the hot path.
+
+    Connections do not checkpoint on commit (``wal_autocheckpoint = 0``), so no
+    request waits for a checkpoint's fsync. Processes without a checkpointer (the
+    CLI) checkpoint when their last connection closes.
+    """
+
+    def __init__(self, engine: Engine, interval_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        connection = self.engine.raw_connection()
+        try:
+            # PASSIVE never waits for readers or writers; what it cannot copy now
+            # it copies next time.
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            logging.getLogger("popreg.db").warning("WAL checkpoint failed", exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.checkpoint()
 
 
 class RawReader:

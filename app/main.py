@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__, agencies, health, sandbox
 from app.audit.router import router as audit_router
@@ -75,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database.dispose()
         logger.error("refusing to start: the database is not reachable")
         raise RuntimeError("the database is not reachable; check POPREG_DATABASE_URL") from exc
+    database.start()
     logger.info(
         "popreg ready",
         extra={"fields": {"database": database.dialect, "schema_revision": state.current}},
@@ -88,11 +90,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database.dispose()
 
 
+class PopregApp(FastAPI):
+    """FastAPI behind popreg's own edge: request context, rate-limit headers, lookup fast path.
+
+    These pure-ASGI layers sit in front of FastAPI's middleware stack rather than
+    inside it, so the hot lookup is answered without entering FastAPI at all.
+    """
+
+    edge: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.edge is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.edge(scope, receive, send)
+
+    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the popreg ASGI app; ``uvicorn --factory app.main:create_app`` serves it."""
     settings = settings or get_settings()
     configure_logging(settings)
-    app = FastAPI(
+    app = PopregApp(
         title="popreg",
         version=__version__,
         summary="Population registry sandbox with synthetic citizens.",
@@ -107,16 +128,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = AuditWriter(app.state.database, enabled=settings.audit_enabled)
     app.state.limiter = build_limiter(settings.redis_url) if settings.rate_limits else None
     install_problem_handlers(app)
-    app.add_middleware(
-        LookupFastPath,
-        database=app.state.database,
-        credentials=app.state.credentials,
-        audit=app.state.audit,
-        limiter=app.state.limiter,
-    )
-    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    app.edge = RequestContextMiddleware(
+        RateLimitHeadersMiddleware(
+            LookupFastPath(
+                app.framework,
+                database=app.state.database,
+                credentials=app.state.credentials,
+                audit=app.state.audit,
+                limiter=app.state.limiter,
+            )
+        ),
+        access_log=settings.access_log,
+    )
     app.include_router(health.router)
     app.include_router(sandbox.router)
     app.include_router(identity_router)

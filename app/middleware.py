@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -47,7 +47,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope) or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -72,7 +72,7 @@ class RequestContextMiddleware:
                 "unhandled error", extra={"fields": {"route": _route_template(scope)}}
             )
             if response_started:
-                raise
+                return  # the 500 was sent (ServerErrorMiddleware); logged once, here
             status = 500
             response = internal_error_response(scope.get("path", ""), request_id)
             await response(scope, receive, send)

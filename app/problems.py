@@ -265,7 +265,14 @@ def internal_error_response(path: str, request_id: str | None) -> Response:
     )
 
 
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    # Starlette's ServerErrorMiddleware calls this, sends the answer and re-raises,
+    # so RequestContextMiddleware logs the failure once.
+    return internal_error_response(request.url.path, current_request_id(request))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _handle_unexpected)
     app.add_exception_handler(ProblemError, _handle_problem_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)

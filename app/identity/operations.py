@@ -31,7 +31,6 @@ async def lookup(
     personal_id: str,
     request_id: str | None,
 ) -> Document:
-    subject = personal_id if is_valid_personal_id(personal_id) else None
     try:
         policy = authorize(principal, purpose, Operation.LOOKUP)
         if policy.consent_required:
@@ -42,13 +41,21 @@ async def lookup(
                 raise consent_refusal(policy)
         document = await database.run(lookup_citizen, database, personal_id, policy)
     except ProblemError as error:
+        subject = personal_id if is_valid_personal_id(personal_id) else None
         await audit.record(
             refusal(principal, purpose, "lookup", request_id, error, personal_id=subject)
         )
         raise
     fields = [field.value for field in policy.fields]
     await audit.record(
-        disclosure(principal, policy.code, "lookup", request_id, personal_id=subject, fields=fields)
+        disclosure(
+            principal,
+            policy.code,
+            "lookup",
+            request_id,
+            personal_id=personal_id.strip(),
+            fields=fields,
+        )
     )
     return document
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, BigIntPK
 
 
 class AuditEvent(Base):
@@ -17,8 +17,9 @@ class AuditEvent(Base):
         Index("ix_audit_event_personal_id_seq", "personal_id", "seq"),
     )
 
-    # Position in the chain: assigned under the chain lock, no gaps.
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Position in the chain: assigned under the chain lock, no gaps. On SQLite the
+    # rowid itself, so appends touch no extra index.
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
     # ISO 8601 UTC text exactly as hashed, so verification never depends on a driver's dates.
     occurred_at: Mapped[str] = mapped_column(String(32))
     agency_code: Mapped[str | None] = mapped_column(String(40))
@@ -31,7 +32,9 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not indexed: verification walks by seq, and a random key would make every
+    # append rewrite scattered index pages.
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):

@@ -19,7 +19,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "audit_event",
-        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("occurred_at", sa.String(length=32), nullable=False),
         sa.Column("agency_code", sa.String(length=40), nullable=True),
         sa.Column("purpose", sa.String(length=40), nullable=True),
@@ -33,7 +38,6 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_event")),
-        sa.UniqueConstraint("hash", name=op.f("uq_audit_event_hash")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(
