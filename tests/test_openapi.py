@@ -53,3 +53,44 @@ def test_every_error_response_names_its_codes_with_examples() -> None:
                 for code, example in examples.items():
                     assert example["value"]["code"] == code
                     assert example["value"]["status"] == int(status)
+
+
+def _has_example(
+    schema: dict[str, object] | None, schemas: dict[str, object], depth: int = 0
+) -> bool:
+    if not schema or depth > 3:
+        return False
+    if "example" in schema or "examples" in schema:
+        return True
+    if "$ref" in schema:
+        name = str(schema["$ref"]).rsplit("/", 1)[-1]
+        return _has_example(schemas[name], schemas, depth + 1)  # type: ignore[arg-type]
+    if schema.get("type") == "array":
+        return _has_example(schema.get("items"), schemas, depth + 1)  # type: ignore[arg-type]
+    return any(
+        _has_example(option, schemas, depth + 1)  # type: ignore[arg-type]
+        for key in ("anyOf", "allOf", "oneOf")
+        for option in schema.get(key, [])  # type: ignore[attr-defined]
+    )
+
+
+def test_every_request_body_and_answer_has_an_example() -> None:
+    document = current_document()
+    schemas = document["components"]["schemas"]  # type: ignore[index]
+    missing = []
+    for path, item in document["paths"].items():  # type: ignore[attr-defined]
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    schema = response["content"]["application/json"]["schema"]
+                    if not _has_example(schema, schemas):
+                        missing.append(f"{method.upper()} {path} {status}")
+            for media, body in operation.get("requestBody", {}).get("content", {}).items():
+                schema = body.get("schema")
+                if media == "application/x-www-form-urlencoded":
+                    schema = schemas[str(schema["$ref"]).rsplit("/", 1)[-1]]
+                    if all("examples" in p for p in schema["properties"].values()):
+                        continue
+                if not _has_example(schema, schemas):
+                    missing.append(f"{method.upper()} {path} body")
+    assert missing == []

@@ -47,10 +47,19 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 async def issue_token(
     request: Request,
     grant_type: Annotated[str, Form(examples=["client_credentials"])],
-    client_id: Annotated[str | None, Form(description="The agency code.")] = None,
-    client_secret: Annotated[str | None, Form(description="One of the agency's API keys.")] = None,
+    client_id: Annotated[
+        str | None, Form(description="The agency code.", examples=["phusa-bank"])
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        Form(description="One of the agency's API keys.", examples=["prk_d379bdb6_demo…"]),
+    ] = None,
     scope: Annotated[
-        str | None, Form(description="Space-separated purposes; default all of them.")
+        str | None,
+        Form(
+            description="Space-separated purposes; default all of them.",
+            examples=["kyc_onboarding"],
+        ),
     ] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenResponse:

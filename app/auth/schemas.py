@@ -22,4 +22,22 @@ class TokenResponse(BaseModel):
 
 
 class JsonWebKeySet(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "keys": [
+                    {
+                        "kty": "RSA",
+                        "kid": "68b926061eedfe45",
+                        "use": "sig",
+                        "alg": "RS256",
+                        "n": "mZlhYryS9HIDVV7r…",
+                        "e": "AQAB",
+                        "key_ops": ["verify"],
+                    }
+                ]
+            }
+        }
+    )
+
     keys: list[dict[str, Any]]

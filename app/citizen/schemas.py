@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 
 class CitizenLogin(BaseModel):
@@ -17,28 +18,37 @@ class CitizenLogin(BaseModel):
 
 
 class CitizenToken(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6…",
+                "token_type": "Bearer",
+                "expires_in": 900,
+            }
+        }
+    )
+
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
     expires_in: int
 
 
+ACCESS_RECORD_EXAMPLE: JsonDict = {
+    "seq": 1042,
+    "when": "2026-11-22T15:40:20.123456Z",
+    "agency": "honglinh-hospital",
+    "agency_name": "Bệnh viện Đa khoa Hồng Lĩnh (demo)",
+    "purpose": "patient_checkin",
+    "operation": "lookup",
+    "outcome": "disclosed",
+    "fields": ["personal_id", "full_name", "birth_date"],
+    "summary": "Bệnh viện Đa khoa Hồng Lĩnh (demo) read your personal ID number, "
+    "full name and date of birth for “Check in a patient by chip card”.",
+}
+
+
 class AccessRecord(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "seq": 1042,
-                "when": "2026-11-22T15:40:20.123456Z",
-                "agency": "honglinh-hospital",
-                "agency_name": "Bệnh viện Đa khoa Hồng Lĩnh (demo)",
-                "purpose": "patient_checkin",
-                "operation": "lookup",
-                "outcome": "disclosed",
-                "fields": ["personal_id", "full_name", "birth_date"],
-                "summary": "Bệnh viện Đa khoa Hồng Lĩnh (demo) read your personal ID number, "
-                "full name and date of birth for “Check in a patient by chip card”.",
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": ACCESS_RECORD_EXAMPLE})
 
     seq: int
     when: str
@@ -52,6 +62,10 @@ class AccessRecord(BaseModel):
 
 
 class AccessLog(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"records": [ACCESS_RECORD_EXAMPLE], "next_before": None}}
+    )
+
     records: list[AccessRecord]
     next_before: int | None = Field(description="Pass as `before` for older records.")
 
@@ -75,7 +89,20 @@ class ConsentCreate(BaseModel):
 
 
 class ConsentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": 7,
+                "agency": "phusa-bank",
+                "purpose": "contact_update",
+                "granted_at": "2026-11-22T15:40:20Z",
+                "expires_at": "2026-12-22T15:40:20Z",
+                "withdrawn_at": None,
+                "status": "live",
+            }
+        },
+    )
 
     id: int
     agency: str

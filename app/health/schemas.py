@@ -4,6 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Liveness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"status": "ok", "version": "0.1.0"}})
+
     status: Literal["ok"] = "ok"
     version: str = Field(examples=["0.1.0"])
 

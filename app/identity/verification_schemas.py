@@ -146,5 +146,44 @@ class BatchSummary(BaseModel):
 
 
 class BatchVerifyResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "results": [
+                    {
+                        "index": 0,
+                        "ref": "sub-1",
+                        "personal_id": "079085000103",
+                        "decision": "match",
+                        "reason": None,
+                        "fields": {
+                            "personal_id": {"verdict": "match", "score": 100, "reason": "exact"},
+                            "full_name": {"verdict": "match", "score": 100, "reason": "exact"},
+                        },
+                        "fields_checked": 2,
+                    },
+                    {
+                        "index": 1,
+                        "ref": "sub-2",
+                        "personal_id": "079085000108",
+                        "decision": "not_found",
+                        "reason": "not_found",
+                        "fields": {},
+                        "fields_checked": 0,
+                    },
+                ],
+                "summary": {
+                    "total": 2,
+                    "match": 1,
+                    "mismatch": 0,
+                    "not_found": 1,
+                    "invalid": 0,
+                    "refused": 0,
+                    "fields_checked": 2,
+                },
+            }
+        }
+    )
+
     results: list[BatchResult]
     summary: BatchSummary
