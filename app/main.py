@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__, agencies, health, sandbox
+from app.audit.indexer import AuditIndexer
 from app.audit.router import router as audit_router
 from app.audit.writer import AuditWriter
 from app.auth.cache import CredentialCache
@@ -77,6 +78,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.error("refusing to start: the database is not reachable")
         raise RuntimeError("the database is not reachable; check POPREG_DATABASE_URL") from exc
     database.start()
+    indexer = AuditIndexer(database.engine)
+    indexer.start()
     logger.info(
         "popreg ready",
         extra={"fields": {"database": database.dialect, "schema_revision": state.current}},
@@ -84,6 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        indexer.stop()
         await app.state.audit.close()
         if app.state.limiter is not None:
             await app.state.limiter.aclose()

@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, func, insert, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit.records import AuditEntry, chain
-from app.models import AuditEvent, AuditHead
+from app.models import AuditEvent, AuditHead, AuditIndexState, AuditSubject
 
 EVENT_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 
@@ -127,9 +128,10 @@ def events(
 ) -> list[dict[str, Any]]:
     """A page of records in chain order, after the ``after`` sequence number."""
     query = select(AuditEvent).where(AuditEvent.seq > after)
+    if personal_id is not None:
+        query = query.where(AuditEvent.seq.in_(seqs_about(personal_id, after=after)))
     filters = {
         AuditEvent.agency_code: agency_code,
-        AuditEvent.personal_id: personal_id,
         AuditEvent.operation: operation,
         AuditEvent.outcome: outcome,
         AuditEvent.purpose: purpose,
@@ -144,3 +146,60 @@ def events(
         query = query.where(AuditEvent.occurred_at < until)
     rows = connection.execute(query.order_by(AuditEvent.seq).limit(limit)).all()
     return [dict(row._mapping) for row in rows]
+
+
+def index_subjects(engine: Engine, batch: int = 1000) -> int:
+    """File the citizens of the next unindexed records in ``audit_subject``.
+
+    Returns how many records it covered (0: caught up). Idempotent, so several
+    processes may run it at once.
+    """
+    with engine.begin() as connection:
+        state = connection.execute(
+            select(AuditIndexState.seq).where(AuditIndexState.id == 1)
+        ).scalar_one()
+        rows = connection.execute(
+            select(AuditEvent.seq, AuditEvent.personal_id)
+            .where(AuditEvent.seq > state)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return 0
+        subjects = sorted(
+            ({"personal_id": row.personal_id, "seq": row.seq} for row in rows if row.personal_id),
+            key=lambda subject: (subject["personal_id"], subject["seq"]),
+        )
+        if subjects:
+            connection.execute(_insert_ignoring_duplicates(engine), subjects)
+        last = rows[-1].seq
+        connection.execute(
+            update(AuditIndexState)
+            .where(AuditIndexState.id == 1, AuditIndexState.seq < last)
+            .values(seq=last)
+        )
+        return len(rows)
+
+
+def _insert_ignoring_duplicates(engine: Engine) -> Any:
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(AuditSubject).on_conflict_do_nothing()
+    return sqlite.insert(AuditSubject).on_conflict_do_nothing()
+
+
+def seqs_about(
+    personal_id: str, *, before: int | None = None, after: int = 0
+) -> Select[tuple[int]]:
+    """The sequence numbers of the records about a citizen: indexed ones, then the tail."""
+    state = select(AuditIndexState.seq).where(AuditIndexState.id == 1).scalar_subquery()
+    indexed = select(AuditSubject.seq.label("seq")).where(
+        AuditSubject.personal_id == personal_id, AuditSubject.seq > after
+    )
+    tail = select(AuditEvent.seq.label("seq")).where(
+        AuditEvent.seq > state, AuditEvent.seq > after, AuditEvent.personal_id == personal_id
+    )
+    if before is not None:
+        indexed = indexed.where(AuditSubject.seq < before)
+        tail = tail.where(AuditEvent.seq < before)
+    combined = union_all(indexed, tail).subquery()
+    return select(combined.c.seq)

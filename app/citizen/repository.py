@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from app.audit import repository as audit_repository
 from app.models import Agency, AgencyPurpose, AuditEvent, Citizen, Consent
 
 
@@ -85,9 +86,7 @@ def access_records(
             AgencyPurpose,
             (AgencyPurpose.agency_id == Agency.id) & (AgencyPurpose.code == AuditEvent.purpose),
         )
-        .where(AuditEvent.personal_id == personal_id)
+        .where(AuditEvent.seq.in_(audit_repository.seqs_about(personal_id, before=before)))
     )
-    if before is not None:
-        query = query.where(AuditEvent.seq < before)
     rows = session.execute(query.order_by(AuditEvent.seq.desc()).limit(limit)).all()
     return [dict(row._mapping) for row in rows]

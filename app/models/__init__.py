@@ -1,7 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
 from app.models.agency import Agency, AgencyPurpose, ApiKey
-from app.models.audit import AuditEvent, AuditHead
+from app.models.audit import AuditEvent, AuditHead, AuditIndexState, AuditSubject
 from app.models.base import Base
 from app.models.citizen import Citizen, IdentityCard
 from app.models.consent import Consent
@@ -25,6 +25,8 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuditHead",
+    "AuditIndexState",
+    "AuditSubject",
     "Base",
     "BirthDatePrecision",
     "CardKind",

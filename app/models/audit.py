@@ -14,7 +14,8 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_agency_code_seq", "agency_code", "seq"),
-        Index("ix_audit_event_personal_id_seq", "personal_id", "seq"),
+        # No index on personal_id here: random keys would make every append rewrite
+        # scattered pages. AuditSubject indexes citizens a moment later, off the hot path.
     )
 
     # Position in the chain: assigned under the chain lock, no gaps. On SQLite the
@@ -45,3 +46,26 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSubject(Base):
+    """Which records concern which citizen, filled in batches by the ``AuditIndexer``.
+
+    Records newer than ``AuditIndexState.seq`` are not here yet; queries by citizen
+    read those from ``audit_event`` directly, so answers are always complete.
+    """
+
+    __tablename__ = "audit_subject"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    personal_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class AuditIndexState(Base):
+    """The last audit ``seq`` whose citizen is in ``audit_subject``."""
+
+    __tablename__ = "audit_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)

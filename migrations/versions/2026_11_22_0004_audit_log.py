@@ -43,9 +43,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_audit_event_agency_code_seq", ["agency_code", "seq"], unique=False
         )
-        batch_op.create_index(
-            "ix_audit_event_personal_id_seq", ["personal_id", "seq"], unique=False
-        )
 
     op.create_table(
         "audit_head",
@@ -56,12 +53,27 @@ def upgrade() -> None:
     )
     # The chain starts from a fixed genesis hash.
     op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
+    op.create_table(
+        "audit_subject",
+        sa.Column("personal_id", sa.String(length=12), nullable=False),
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("personal_id", "seq", name=op.f("pk_audit_subject")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "audit_index_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_index_state")),
+    )
+    op.execute("INSERT INTO audit_index_state (id, seq) VALUES (1, 0)")
 
 
 def downgrade() -> None:
+    op.drop_table("audit_index_state")
+    op.drop_table("audit_subject")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_event_personal_id_seq")
         batch_op.drop_index("ix_audit_event_agency_code_seq")
 
     op.drop_table("audit_event")

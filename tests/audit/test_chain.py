@@ -103,3 +103,30 @@ def test_export_formats(chain_engine: Engine) -> None:
     assert rows[0].startswith("seq,occurred_at,agency_code")
     assert len(rows) == 21
     assert list(export(chain_engine, since="2999-01-01", format="ndjson")) == []
+
+
+def test_citizen_queries_are_complete_before_and_after_indexing(chain_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from app.models import AuditEvent
+
+    def about(personal_id: str) -> list[int]:
+        with chain_engine.connect() as connection:
+            query = select(AuditEvent.seq).where(
+                AuditEvent.seq.in_(repository.seqs_about(personal_id))
+            )
+            return sorted(connection.execute(query).scalars())
+
+    before = about("079085000112")
+    assert before == about("079085000112")
+    assert repository.index_subjects(chain_engine, batch=7) == 7  # part of the log
+    assert about("079085000112") == before
+    while repository.index_subjects(chain_engine, batch=7):
+        pass
+    assert about("079085000112") == before
+    assert len(before) == 1
+    # Running again (another process, a restart) changes nothing.
+    assert repository.index_subjects(chain_engine) == 0
+    with chain_engine.connect() as connection:
+        subjects = connection.execute(text("SELECT count(*) FROM audit_subject")).scalar_one()
+    assert subjects == 20
