@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from app.agencies import service
 from app.agencies.demo import ensure_demo_agencies
@@ -28,13 +31,22 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _database() -> Database:
-    return Database(get_settings())
-
-
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]{message}[/red]")
     return typer.Exit(1)
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One committed transaction; a domain error becomes a red message and exit 1."""
+    database = Database(get_settings())
+    try:
+        with database.session_factory.begin() as session:
+            yield session
+    except ProblemError as exc:
+        raise _fail(exc.detail) from None
+    finally:
+        database.dispose()
 
 
 @agency_cli.command("create")
@@ -58,31 +70,21 @@ def create(
         spec = AgencyCreate(code=code, name=name, sector=sector, purposes=purposes)
     except (ValidationError, json.JSONDecodeError) as exc:
         raise _fail(f"Invalid agency: {exc}") from None
-    database = _database()
-    try:
-        with database.session_factory.begin() as session:
-            agency, key = service.create_agency(session, spec)
-            out.print(f"Created [bold]{agency.code}[/bold] ({agency.sector.value}).")
-    except ProblemError as exc:
-        raise _fail(exc.detail) from None
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        agency, key = service.create_agency(session, spec)
+        out.print(f"Created [bold]{agency.code}[/bold] ({agency.sector.value}).")
     out.print(f"API key (store it now, it is not shown again): [green]{key.secret}[/green]")
 
 
 @agency_cli.command("list")
 def list_agencies() -> None:
     """List agencies with their purposes and API key prefixes."""
-    database = _database()
     table = Table("code", "name", "sector", "purposes", "keys (prefix, * = revoked)")
-    try:
-        with database.session_factory() as session:
-            for agency in service.list_agencies(session):
-                keys = ", ".join(k.prefix + ("*" if k.revoked_at else "") for k in agency.api_keys)
-                purposes = ", ".join(p.code for p in agency.purposes)
-                table.add_row(agency.code, agency.name, agency.sector.value, purposes, keys)
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        for agency in service.list_agencies(session):
+            keys = ", ".join(k.prefix + ("*" if k.revoked_at else "") for k in agency.api_keys)
+            purposes = ", ".join(p.code for p in agency.purposes)
+            table.add_row(agency.code, agency.name, agency.sector.value, purposes, keys)
     out.print(table)
 
 
@@ -92,14 +94,8 @@ def create_key(
     label: Annotated[str | None, typer.Option(help="What the key is for.")] = None,
 ) -> None:
     """Create another API key for an agency (rotation); printed once."""
-    database = _database()
-    try:
-        with database.session_factory.begin() as session:
-            key = service.issue_api_key(session, service.get_agency(session, code), label=label)
-    except ProblemError as exc:
-        raise _fail(exc.detail) from None
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        key = service.issue_api_key(session, service.get_agency(session, code), label=label)
     out.print(f"API key for {code}: [green]{key.secret}[/green]")
 
 
@@ -108,14 +104,8 @@ def revoke_key(
     prefix: Annotated[str, typer.Argument(help="Key prefix, e.g. [cyan]prk_3f9a1c2b[/cyan].")],
 ) -> None:
     """Revoke an API key. Running servers stop accepting it within the cache time."""
-    database = _database()
-    try:
-        with database.session_factory.begin() as session:
-            service.revoke_api_key(session, prefix)
-    except ProblemError as exc:
-        raise _fail(exc.detail) from None
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        service.revoke_api_key(session, prefix)
     out.print(f"Revoked {prefix}.")
 
 
@@ -140,14 +130,8 @@ def set_purpose(
         )
     except ValidationError as exc:
         raise _fail(f"Invalid purpose: {exc}") from None
-    database = _database()
-    try:
-        with database.session_factory.begin() as session:
-            service.set_purpose(session, service.get_agency(session, code), purpose, spec)
-    except ProblemError as exc:
-        raise _fail(exc.detail) from None
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        service.set_purpose(session, service.get_agency(session, code), purpose, spec)
     out.print(f"Set purpose {purpose} of {code}.")
 
 
@@ -157,12 +141,8 @@ def demo() -> None:
     settings = get_settings()
     if settings.mode is not Mode.SANDBOX:
         raise _fail("Demo agencies exist only in sandbox mode (their keys are public).")
-    database = _database()
-    try:
-        with database.session_factory.begin() as session:
-            agencies = ensure_demo_agencies(session)
-    finally:
-        database.dispose()
+    with _transaction() as session:
+        agencies = ensure_demo_agencies(session)
     table = Table(title="Demo agencies (sandbox keys, public by design)")
     table.add_column("agency", no_wrap=True)
     table.add_column("X-API-Key", no_wrap=True)

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import Engine
 
 from app.audit import repository
-from app.audit.records import GENESIS_HASH, ChainBreak, check_link
+from app.audit.records import CONTENT_COLUMNS, GENESIS_HASH, ChainBreak, check_link
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +43,7 @@ def verify_chain(engine: Engine) -> ChainReport:
     return ChainReport(records, head_seq, None)
 
 
-EXPORT_COLUMNS = (
-    "seq",
-    "occurred_at",
-    "agency_code",
-    "purpose",
-    "operation",
-    "personal_id",
-    "fields",
-    "outcome",
-    "code",
-    "request_id",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+EXPORT_COLUMNS = ("seq", *CONTENT_COLUMNS, "prev_hash", "hash")
 
 
 def export(engine: Engine, *, since: str | None, format: str) -> Iterator[str]:
