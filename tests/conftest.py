@@ -7,7 +7,6 @@ creates a scratch database there and drops it afterwards.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,8 +25,12 @@ from app.config import Settings
 from app.db import build_engine, get_session
 from app.main import create_app
 from app.schema import upgrade
+from tests.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_server_url,
+)
 
-DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 URL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 
@@ -37,54 +40,30 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _postgres_server_url() -> str:
-    return Settings(
-        database_url=os.environ.get("POPREG_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL)
-    ).database_url
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database for this test session (skips if none)."""
-    server_url = _postgres_server_url()
-    admin = create_engine(
-        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
+    server_url = postgres_server_url()
     name = f"popreg_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = create_postgres_database(server_url, name)
     except SQLAlchemyError as exc:
-        admin.dispose()
         pytest.skip(f"PostgreSQL not reachable at {server_url} ({type(exc).__name__})")
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_postgres_database(server_url, name)
 
 
 def empty_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """An empty database of the given backend, unique to the calling test."""
+    """An empty database of the given backend, unique to the calling test (or module)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
+        return f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
     server_url = request.getfixturevalue("postgres_url")
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     name = f"{make_url(server_url).database}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    request.addfinalizer(lambda: _drop_database(server_url, name))
+    url = create_postgres_database(server_url, name)
+    request.addfinalizer(lambda: drop_postgres_database(server_url, name))
     return url
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
 from app.db import build_engine
 from app.schema import upgrade
 from seed import SeedReport, content_hash, populate
-from tests.conftest import DEFAULT_TEST_POSTGRES_URL
+from tests.databases import create_postgres_database, drop_postgres_database, postgres_server_url
 
 SEEDED_CITIZENS = 50_000
 SEED = 20_261_122
@@ -31,11 +29,6 @@ class Seeded:
     hash: str
 
 
-def _server_url() -> str:
-    url = os.environ.get("POPREG_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL)
-    return Settings(database_url=url).database_url
-
-
 class ScratchDatabases:
     """Fresh databases for seeding: SQLite files, or PostgreSQL databases dropped at the end."""
 
@@ -47,27 +40,16 @@ class ScratchDatabases:
         name = f"popreg_seed_{uuid.uuid4().hex[:10]}"
         if backend == "sqlite":
             return f"sqlite:///{self.directory / name}.db"
-        admin = create_engine(
-            _server_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
         try:
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            url = create_postgres_database(postgres_server_url(), name)
         except SQLAlchemyError as exc:
             pytest.skip(f"PostgreSQL not reachable ({type(exc).__name__})")
-        finally:
-            admin.dispose()
         self.created.append(name)
-        return make_url(_server_url()).set(database=name).render_as_string(hide_password=False)
+        return url
 
     def drop_all(self) -> None:
-        if not self.created:
-            return
-        admin = create_engine(_server_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            for name in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        for name in self.created:
+            drop_postgres_database(postgres_server_url(), name)
 
 
 @pytest.fixture(scope="session")

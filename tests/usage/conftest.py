@@ -6,12 +6,9 @@ connections), so they live in a database of their own, not the shared one.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.agencies.demo import ensure_demo_agencies
@@ -20,7 +17,7 @@ from app.audit.records import AuditEntry
 from app.config import Settings
 from app.db import build_engine
 from app.schema import upgrade
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, empty_database_url
 
 
 @dataclass(frozen=True)
@@ -81,23 +78,7 @@ ENTRIES = [
 
 
 def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp.mktemp('usage') / 'usage.db'}"
-    server_url: str = request.getfixturevalue("postgres_url")
-    name = f"{make_url(server_url).database}_usage_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-    def drop() -> None:
-        admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    request.addfinalizer(drop)
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return empty_database_url(backend, tmp.mktemp("usage"), request)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
