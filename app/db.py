@@ -68,6 +68,26 @@ def build_engine(settings: Settings) -> Engine:
     )
 
 
+def build_read_engine(settings: Settings) -> Engine:
+    """PostgreSQL engine for the lookup hot path: autocommit reads, no ping per checkout.
+
+    Each checkout of the main engine pings the server and each read ends with a
+    rollback: two extra round trips around a one-row select. A connection the
+    server dropped fails one read and is replaced by the pool.
+    """
+    return create_engine(
+        make_url(settings.database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        pool_reset_on_return=None,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+        hide_parameters=True,
+    )
+
+
 def _end_failed_sqlite_commit(engine: Engine) -> None:
     """Roll back the DBAPI transaction when COMMIT itself fails on SQLite.
 
@@ -106,7 +126,7 @@ class Database:
         self.engine = build_engine(settings)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self._inline = self.engine.dialect.name == "sqlite"
-        self.reader = RawReader(self.engine)
+        self.reader = RawReader(self.engine if self._inline else build_read_engine(settings))
         self.checkpointer = WalCheckpointer(self.engine) if self._inline else None
 
     @property
@@ -138,6 +158,8 @@ class Database:
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.reader.close()
+        if self.reader.engine is not self.engine:
+            self.reader.engine.dispose()
         self.engine.dispose()
 
 
@@ -243,7 +265,6 @@ class RawReader:
                 yield RawSession(self, cursor)
             finally:
                 cursor.close()
-            connection.rollback()  # end the read transaction before the connection is reused
         finally:
             connection.close()
 
