@@ -143,7 +143,7 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    async def run(self, function: Callable[..., T], /, *args: Any) -> T:
+    async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run blocking database work from async code.
 
         A SQLite read of one indexed row takes tens of microseconds: a thread
@@ -151,8 +151,8 @@ class Database:
         network, so its work goes to the thread pool.
         """
         if self._inline:
-            return function(*args)
-        return await run_in_threadpool(function, *args)
+            return function(*args, **kwargs)
+        return await run_in_threadpool(function, *args, **kwargs)
 
     def dispose(self) -> None:
         if self.checkpointer is not None:
@@ -232,7 +232,8 @@ class RawReader:
             statement = self._statements[sql] = sql.replace("%", "%%").replace("?", "%s")
         return statement
 
-    def _thread_connection(self) -> Any:
+    def thread_connection(self) -> Any:
+        """This thread's kept SQLite connection (SQLite only)."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
             pooled = self.engine.raw_connection()
@@ -252,7 +253,7 @@ class RawReader:
     @contextmanager
     def session(self) -> Iterator[RawSession]:
         if self._per_thread:
-            cursor = self._thread_connection().cursor()
+            cursor = self.thread_connection().cursor()
             try:
                 yield RawSession(self, cursor)
             finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -78,8 +79,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.error("refusing to start: the database is not reachable")
         raise RuntimeError("the database is not reachable; check POPREG_DATABASE_URL") from exc
     database.start()
-    indexer = AuditIndexer(database.engine)
+    indexer = AuditIndexer(database)
     indexer.start()
+    # What start-up built (modules, routes, metadata, caches) lives as long as the
+    # process: moved out of the collector's sight, a full collection no longer walks
+    # it (about 90 ms every few seconds under load, the slowest requests' wait).
+    gc.freeze()
     logger.info(
         "popreg ready",
         extra={"fields": {"database": database.dialect, "schema_revision": state.current}},
@@ -87,7 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        indexer.stop()
+        await indexer.stop()
         await app.state.audit.close()
         if app.state.limiter is not None:
             await app.state.limiter.aclose()

@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, func, insert, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit.records import AuditEntry, chain
 from app.models import AuditEvent, AuditHead, AuditIndexState, AuditSubject
@@ -20,10 +19,16 @@ from app.models import AuditEvent, AuditHead, AuditIndexState, AuditSubject
 EVENT_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 
 
-def append(engine: Engine, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
-    """Append ``entries`` to the chain in one transaction; returns the rows written."""
+def append(
+    engine: Engine, entries: Sequence[AuditEntry], *, sqlite_connection: Any = None
+) -> list[dict[str, Any]]:
+    """Append ``entries`` to the chain in one transaction; returns the rows written.
+
+    On SQLite, ``sqlite_connection`` is a DBAPI connection to write on instead of one
+    from the pool (see ``AuditWriter``); it is left open and outside a transaction.
+    """
     if engine.dialect.name == "sqlite":
-        return _append_sqlite(engine, entries)
+        return _append_sqlite(engine, entries, sqlite_connection)
     with engine.begin() as connection:
         head = connection.execute(
             select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
@@ -38,9 +43,11 @@ _SQLITE_INSERT = (
 _JSON_COLUMNS = frozenset({"fields", "detail"})
 
 
-def _append_sqlite(engine: Engine, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+def _append_sqlite(
+    engine: Engine, entries: Sequence[AuditEntry], kept: Any
+) -> list[dict[str, Any]]:
     # Plain DBAPI: on SQLite the ORM's statement machinery would cost more than the write.
-    connection = engine.raw_connection()
+    connection = kept if kept is not None else engine.raw_connection()
     try:
         cursor = connection.cursor()
         # A deferred BEGIN would read the head under a shared lock and then fail to
@@ -70,7 +77,8 @@ def _append_sqlite(engine: Engine, entries: Sequence[AuditEntry]) -> list[dict[s
             cursor.close()
         return rows
     finally:
-        connection.close()
+        if kept is None:
+            connection.close()
 
 
 def _json(value: Any) -> str | None:
@@ -148,43 +156,124 @@ def events(
     return [dict(row._mapping) for row in rows]
 
 
-def index_subjects(engine: Engine, batch: int = 1000) -> int:
-    """File the citizens of the next unindexed records in ``audit_subject``.
+def unindexed_count(engine: Engine) -> int:
+    """How many records the citizen index has not filed yet."""
+    with engine.connect() as connection:
+        newest = connection.execute(select(func.max(AuditEvent.seq))).scalar_one_or_none()
+        filed = connection.execute(
+            select(AuditIndexState.seq).where(AuditIndexState.id == 1)
+        ).scalar_one()
+    return max(0, (newest or 0) - filed)
 
-    Returns how many records it covered (0: caught up). Idempotent, so several
-    processes may run it at once.
+
+def unfiled_subjects(engine: Engine, batch: int) -> tuple[int, list[tuple[str, int]]]:
+    """The next ``batch`` unindexed records: the last one's seq, and their citizens sorted.
+
+    SQLite sorts (with Python's GIL released), so a thread may call this without
+    holding up the event loop.
     """
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         state = connection.execute(
             select(AuditIndexState.seq).where(AuditIndexState.id == 1)
         ).scalar_one()
-        rows = connection.execute(
-            select(AuditEvent.seq, AuditEvent.personal_id)
-            .where(AuditEvent.seq > state)
-            .order_by(AuditEvent.seq)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return 0
-        subjects = sorted(
-            ({"personal_id": row.personal_id, "seq": row.seq} for row in rows if row.personal_id),
-            key=lambda subject: (subject["personal_id"], subject["seq"]),
-        )
+        last = connection.execute(
+            select(func.max(AuditEvent.seq)).where(
+                AuditEvent.seq > state, AuditEvent.seq <= state + batch
+            )
+        ).scalar_one_or_none()
+        if last is None:
+            return state, []
+        subjects = connection.exec_driver_sql(
+            _UNFILED[engine.dialect.name == "postgresql"], (state, last)
+        ).fetchall()
+    return last, [tuple(subject) for subject in subjects]
+
+
+_UNFILED = {
+    False: "SELECT personal_id, seq FROM audit_event WHERE seq > ? AND seq <= ? "
+    "AND personal_id IS NOT NULL ORDER BY personal_id, seq",
+    True: "SELECT personal_id, seq FROM audit_event WHERE seq > %s AND seq <= %s "
+    "AND personal_id IS NOT NULL ORDER BY personal_id, seq",
+}
+
+
+def file_subjects(
+    engine: Engine,
+    subjects: Sequence[tuple[str, int]],
+    *,
+    mark: int | None = None,
+    sqlite_connection: Any = None,
+) -> None:
+    """File ``subjects`` in ``audit_subject`` in one transaction; then move the mark.
+
+    Plain driver SQL with tuples: the statement machinery would cost more than the
+    inserts. On SQLite, ``sqlite_connection`` is the connection to write on (as for
+    ``append``). Idempotent: entries already filed are ignored.
+    """
+    if engine.dialect.name == "sqlite" and sqlite_connection is not None:
+        cursor = sqlite_connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            if subjects:
+                cursor.executemany(_INSERT_SUBJECTS[False], subjects)
+            if mark is not None:
+                cursor.execute(_MOVE_MARK[False], (mark, mark))
+            sqlite_connection.commit()
+        except BaseException:
+            sqlite_connection.rollback()
+            raise
+        finally:
+            cursor.close()
+        return
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
         if subjects:
-            connection.execute(_insert_ignoring_duplicates(engine), subjects)
-        last = rows[-1].seq
-        connection.execute(
-            update(AuditIndexState)
-            .where(AuditIndexState.id == 1, AuditIndexState.seq < last)
-            .values(seq=last)
+            connection.exec_driver_sql(_INSERT_SUBJECTS[postgres], list(subjects))
+        if mark is not None:
+            connection.exec_driver_sql(_MOVE_MARK[postgres], (mark, mark))
+
+
+_INSERT_SUBJECTS = {
+    False: "INSERT OR IGNORE INTO audit_subject (personal_id, seq) VALUES (?, ?)",
+    True: "INSERT INTO audit_subject (personal_id, seq) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+}
+_MOVE_MARK = {
+    False: "UPDATE audit_index_state SET seq = ? WHERE id = 1 AND seq < ?",
+    True: "UPDATE audit_index_state SET seq = %s WHERE id = 1 AND seq < %s",
+}
+
+
+def index_subjects(engine: Engine, batch: int = 1000, per_transaction: int = 2000) -> int:
+    """File the citizens of the next ``batch`` unindexed records in ``audit_subject``.
+
+    The entries are sorted by personal ID and written in key order, ``per_transaction``
+    at a time, so each transaction touches one stretch of the index; the high-water
+    mark moves in the last one. Returns how many records it covered (0: caught up).
+    Idempotent (a crash in between files some entries twice, which the insert
+    ignores), so several processes may run it at once.
+    """
+    before = unindexed_mark(engine)
+    last, subjects = unfiled_subjects(engine, batch)
+    if last == before:
+        return 0
+    chunks = split(subjects, per_transaction)
+    for number, chunk in enumerate(chunks, start=1):
+        file_subjects(engine, chunk, mark=last if number == len(chunks) else None)
+    return last - before
+
+
+def split(subjects: list[tuple[str, int]], size: int) -> list[list[tuple[str, int]]]:
+    """``subjects`` in consecutive pieces of ``size`` (one empty piece if there are none)."""
+    return [subjects[start : start + size] for start in range(0, len(subjects), size)] or [[]]
+
+
+def unindexed_mark(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(AuditIndexState.seq).where(AuditIndexState.id == 1)
+            ).scalar_one()
         )
-        return len(rows)
-
-
-def _insert_ignoring_duplicates(engine: Engine) -> Any:
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(AuditSubject).on_conflict_do_nothing()
-    return sqlite.insert(AuditSubject).on_conflict_do_nothing()
 
 
 def seqs_about(

@@ -10,7 +10,7 @@ from app.audit import repository
 from app.audit.records import AuditEntry
 from app.audit.service import export, verify_chain
 from app.config import Settings
-from app.db import build_engine
+from app.db import Database, build_engine
 from app.schema import upgrade
 from tests.conftest import BACKENDS, empty_database_url
 
@@ -130,3 +130,31 @@ def test_citizen_queries_are_complete_before_and_after_indexing(chain_engine: En
     with chain_engine.connect() as connection:
         subjects = connection.execute(text("SELECT count(*) FROM audit_subject")).scalar_one()
     assert subjects == 20
+
+
+def test_index_written_in_key_order_chunks_is_complete(chain_engine: Engine) -> None:
+    # 20 records, 3 entries per transaction: seven transactions, the mark moves in the last.
+    assert repository.unindexed_count(chain_engine) == 20
+    assert repository.index_subjects(chain_engine, batch=100, per_transaction=3) == 20
+    assert repository.index_subjects(chain_engine, batch=100, per_transaction=3) == 0
+    assert repository.unindexed_count(chain_engine) == 0
+    with chain_engine.connect() as connection:
+        filed = connection.execute(text("SELECT count(*) FROM audit_subject")).scalar_one()
+    assert filed == 20
+
+
+def test_indexer_waits_for_a_backlog_then_files_it(chain_engine: Engine) -> None:
+    from app.audit.indexer import AuditIndexer
+
+    database = Database(Settings(database_url=chain_engine.url.render_as_string(False)))
+    try:
+        indexer = AuditIndexer(database, backlog=50, max_delay_seconds=3600, slice_size=8)
+        assert indexer.run_once() == 0  # 20 waiting: below the backlog, not overdue
+        assert repository.unindexed_count(chain_engine) == 20
+        assert indexer.run_once(force=True) == 20  # in slices of 8, all of it
+        assert repository.unindexed_count(chain_engine) == 0
+
+        overdue = AuditIndexer(database, backlog=50, max_delay_seconds=0)
+        assert overdue.run_once() == 0  # nothing waiting
+    finally:
+        database.dispose()

@@ -2,10 +2,13 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import text
 
+from app.audit import repository
+from app.audit.indexer import AuditIndexer
 from app.audit.records import AuditEntry
 from app.audit.service import verify_chain
 from app.audit.writer import AuditUnavailableError, AuditWriter
@@ -16,17 +19,21 @@ from app.schema import upgrade
 pytestmark = pytest.mark.anyio
 
 
-async def test_concurrent_records_are_batched_and_all_committed(tmp_path: Path) -> None:
+async def test_concurrent_records_are_batched_and_all_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path}/audit.db"
     upgrade(url)
     database = Database(Settings(database_url=url))
     commits = 0
+    append = repository.append
 
-    @event.listens_for(database.engine, "commit")
-    def _count(_connection: object) -> None:
+    def counting_append(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         nonlocal commits
-        commits += 1
+        commits += 1  # one transaction per call
+        return append(*args, **kwargs)
 
+    monkeypatch.setattr(repository, "append", counting_append)
     writer = AuditWriter(database)
     entries = [
         AuditEntry(operation="lookup", outcome="disclosed", request_id=f"req-{i}")
@@ -38,7 +45,7 @@ async def test_concurrent_records_are_batched_and_all_committed(tmp_path: Path) 
     database.dispose()
     assert report.intact
     assert report.records == 300
-    assert commits < 30  # 300 entries, a handful of transactions
+    assert 0 < commits < 30  # 300 entries, a handful of transactions
 
 
 async def test_failed_write_refuses_with_503(tmp_path: Path) -> None:
@@ -50,3 +57,33 @@ async def test_failed_write_refuses_with_503(tmp_path: Path) -> None:
     database.dispose()
     assert caught.value.status_code == 503
     assert caught.value.headers["Retry-After"] == "2"
+
+
+async def test_indexer_files_the_backlog_on_the_event_loop(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/audit.db"
+    upgrade(url)
+    database = Database(Settings(database_url=url))
+    writer = AuditWriter(database)
+    await asyncio.gather(
+        *(
+            writer.record(
+                AuditEntry(operation="lookup", outcome="disclosed", personal_id=f"0010850{i:05d}")
+            )
+            for i in range(50)
+        )
+    )
+    indexer = AuditIndexer(
+        database, backlog=10, max_delay_seconds=60, slice_size=7, pause_seconds=0, poll_seconds=0
+    )
+    assert database.inline
+    indexer.start()
+    for _ in range(500):
+        if repository.unindexed_count(database.engine) == 0:
+            break
+        await asyncio.sleep(0.01)
+    await indexer.stop()
+    await writer.close()
+    with database.engine.connect() as connection:
+        filed = connection.execute(text("SELECT count(*) FROM audit_subject")).scalar_one()
+    database.dispose()
+    assert filed == 50  # 50 records in backlogs of 10, slices of 7: each filed once
