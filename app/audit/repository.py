@@ -156,6 +156,11 @@ def events(
     return [dict(row._mapping) for row in rows]
 
 
+def newest_seq(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.max(AuditEvent.seq))).scalar_one_or_none() or 0)
+
+
 def unindexed_count(engine: Engine) -> int:
     """How many records the citizen index has not filed yet."""
     with engine.connect() as connection:
