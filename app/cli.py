@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__
 from app.agencies.cli import agency_cli
 from app.audit.cli import audit_cli
+from app.cleaning.cli import worker
+from app.cleaning.client import clean
 from app.config import Settings, get_settings
 from app.db import build_engine
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
@@ -36,6 +38,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(agency_cli, name="agency")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(usage_cli, name="usage")
+cli.command()(worker)
+cli.command(name="clean")(clean)
 register_seed_commands(cli)
 
 out = Console()

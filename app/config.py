@@ -69,6 +69,27 @@ class Settings(BaseSettings):
         description="The one-time code every citizen signs in with in the sandbox.",
     )
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cleaning_max_upload_bytes: int = Field(
+        default=1_073_741_824, ge=1024, description="Largest cleaning upload (bytes)."
+    )
+    cleaning_max_rows: int = Field(
+        default=5_000_000, ge=1, description="Most rows in one cleaning upload."
+    )
+    cleaning_chunk_rows: int = Field(
+        default=2000, ge=10, le=100_000, description="Rows per chunk of a cleaning job."
+    )
+    cleaning_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Chunk-processing threads in each server process (0: leave cleaning "
+        "to `popreg worker` processes).",
+    )
+    cleaning_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a claimed chunk is a worker's; after that, another takes it over.",
+    )
 
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON

@@ -20,6 +20,8 @@ from app.auth.cache import CredentialCache
 from app.auth.router import router as auth_router
 from app.auth.tokens import TokenService
 from app.citizen.router import router as citizen_router
+from app.cleaning.router import router as cleaning_router
+from app.cleaning.worker import CleaningWorker
 from app.config import Settings, get_settings
 from app.db import Database
 from app.identity.fastpath import LookupFastPath
@@ -59,6 +61,10 @@ TAGS = [
         "name": "citizen",
         "description": "A citizen's own view: record, who read it (data tracker), consents.",
     },
+    {
+        "name": "cleaning",
+        "description": "Bulk data cleaning: upload what you hold, get a verdict per row.",
+    },
     {"name": "admin", "description": "Agencies and policies (admin token required)."},
     {"name": "sandbox", "description": "Fixed test personas present in every seeded registry."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -81,6 +87,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     database.start()
     indexer = AuditIndexer(database)
     indexer.start()
+    settings: Settings = app.state.settings
+    workers = [
+        CleaningWorker(
+            database, lease_seconds=settings.cleaning_lease_seconds, name=f"cleaning-{n}"
+        )
+        for n in range(settings.cleaning_workers)
+    ]
+    for worker in workers:
+        worker.start()
     # What start-up built (modules, routes, metadata, caches) lives as long as the
     # process: moved out of the collector's sight, a full collection no longer walks
     # it (about 90 ms every few seconds under load, the slowest requests' wait).
@@ -92,6 +107,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # A chunk being processed is finished first (or, if that takes too long,
+        # taken over by another worker when its lease runs out).
+        for worker in workers:
+            await run_in_threadpool(worker.stop)
         await indexer.stop()
         await app.state.audit.close()
         if app.state.limiter is not None:
@@ -137,7 +156,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = AuditWriter(app.state.database, enabled=settings.audit_enabled)
     app.state.limiter = build_limiter(settings.redis_url) if settings.rate_limits else None
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        limits={"/v1/cleaning/jobs": settings.cleaning_max_upload_bytes},
+    )
     app.edge = RequestContextMiddleware(
         RateLimitHeadersMiddleware(
             LookupFastPath(
@@ -159,5 +182,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(citizen_router)
     app.include_router(usage_router)
+    app.include_router(cleaning_router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -98,6 +98,12 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                 [*IDENTITY, F.HEALTH_INSURANCE_CARD, F.PERMANENT_ADDRESS, F.VITAL_STATUS],
                 legal_basis="Decision 06/QD-TTg (health-insurance check-in by chip card)",
             ),
+            "patient_records": _purpose(
+                "Clean the patient register: check each record and take the registry's values",
+                [Op.CLEAN, Op.LOOKUP],
+                [*IDENTITY, F.HEALTH_INSURANCE_CARD, F.VITAL_STATUS],
+                legal_basis="Decision 06/QD-TTg (health-insurance check-in by chip card)",
+            ),
             "emergency_care": _purpose(
                 "Identify an unconscious patient and reach relatives; no consent, flagged",
                 [Op.LOOKUP],

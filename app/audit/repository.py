@@ -81,6 +81,22 @@ def _append_sqlite(
             connection.close()
 
 
+def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> None:
+    """Append ``entries`` inside the caller's transaction, with the caller's other writes.
+
+    For work whose result and audit records must commit together (a cleaning
+    chunk). On SQLite the transaction must already hold the write lock (have
+    written something), so reading the head cannot race another appender.
+    """
+    if not entries:
+        return
+    head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+    if connection.dialect.name == "postgresql":
+        head = head.with_for_update()
+    row = connection.execute(head).one()
+    _write(connection, entries, row.seq, row.hash)
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 

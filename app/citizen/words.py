@@ -70,6 +70,11 @@ def describe(record: Mapping[str, Any]) -> str:
         return f"{agency} read your {fields} for “{purpose}”."
     if operation in ("verify", "batch_verify"):
         return f"{agency} checked your {fields} against what it holds, for “{purpose}”."
+    if operation == "clean":
+        return (
+            f"{agency} checked your {fields} in its records against the registry, in a "
+            f"bulk clean-up, for “{purpose}”."
+        )
     if operation == "consent_grant":
         return f"You gave {agency} consent for “{purpose}”."
     if operation == "consent_withdraw":

@@ -4,6 +4,7 @@ from app.models.agency import Agency, AgencyPurpose, ApiKey
 from app.models.audit import AuditEvent, AuditHead, AuditIndexState, AuditSubject
 from app.models.base import Base
 from app.models.citizen import Citizen, IdentityCard
+from app.models.cleaning import ChunkState, CleaningChunk, CleaningJob, JobState
 from app.models.consent import Consent
 from app.models.enums import (
     BirthDatePrecision,
@@ -30,11 +31,15 @@ __all__ = [
     "Base",
     "BirthDatePrecision",
     "CardKind",
+    "ChunkState",
     "Citizen",
     "CitizenField",
+    "CleaningChunk",
+    "CleaningJob",
     "Consent",
     "Household",
     "IdentityCard",
+    "JobState",
     "MaritalStatus",
     "Operation",
     "PersonalIdCorrection",

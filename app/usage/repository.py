@@ -9,7 +9,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Agency, AuditEvent
 
-METERED_OPERATIONS = ("verify", "batch_verify")
+METERED_OPERATIONS = ("verify", "batch_verify", "clean")
 # Only a verification that found its citizen compared fields; refusals and unknown IDs did not.
 METERED_OUTCOME = "verified"
 

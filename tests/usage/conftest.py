@@ -40,11 +40,13 @@ def _verified(operation: str, agency: str, when: str, *fields: str) -> AuditEntr
 
 OCT = "2026-10-05T10:00:00.000000Z"
 ENTRIES = [
-    # saomai-telecom in October 2026: verify 2 × 3 fields; batch_verify 3 × 3 + 1 × 2 fields.
+    # saomai-telecom in October 2026: verify 2 × 3 fields; batch_verify 3 × 3 + 1 × 2 fields;
     _verified("verify", "saomai-telecom", OCT, "full_name", "birth_date"),
     _verified("verify", "saomai-telecom", "2026-10-31T23:59:59.999999Z", "full_name", "sex"),
     *[_verified("batch_verify", "saomai-telecom", OCT, "full_name", "birth_date")] * 3,
     _verified("batch_verify", "saomai-telecom", OCT, "full_name"),
+    # … and one row of a cleaning job: 4 fields.
+    _verified("clean", "saomai-telecom", OCT, "full_name", "birth_date", "phone"),
     # Not metered: no citizen compared, refused, not a verification, other months.
     AuditEntry(
         operation="verify", outcome="not_found", agency_code="saomai-telecom", occurred_at=OCT
