@@ -23,7 +23,7 @@ from app.citizen.router import router as citizen_router
 from app.cleaning.router import router as cleaning_router
 from app.cleaning.worker import CleaningWorker
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import Database, tune_collector
 from app.identity.fastpath import LookupFastPath
 from app.identity.router import router as identity_router
 from app.limits import RateLimitHeadersMiddleware, build_limiter
@@ -100,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: moved out of the collector's sight, a full collection no longer walks
     # it (about 90 ms every few seconds under load, the slowest requests' wait).
     gc.freeze()
+    tune_collector()
     logger.info(
         "popreg ready",
         extra={"fields": {"database": database.dialect, "schema_revision": state.current}},

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from app.cleaning.worker import CleaningWorker
 from app.config import get_settings
-from app.db import Database
+from app.db import Database, tune_collector
 from app.schema import schema_state
 
 err = Console(stderr=True)
@@ -26,6 +26,7 @@ def worker(
     database: each chunk is claimed with [cyan]FOR UPDATE SKIP LOCKED[/cyan]. On
     SQLite one claimant at a time takes the next chunk.
     """
+    tune_collector()
     settings = get_settings()
     database = Database(settings)
     state = schema_state(database.engine)

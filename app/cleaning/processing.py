@@ -156,9 +156,9 @@ def _registry_values(
     if not subjects:
         return {}
     columns = columns_for(job.correctable)
-    with database.engine.connect() as connection:
-        rows = identity_repository.citizens_by_keys(connection, "personal_id", subjects, columns)
-    return {str(row.personal_id): _corrections(row._mapping, job.correctable) for row in rows}
+    with database.reader.session() as session:
+        rows = identity_repository.citizens_by_keys(session, "personal_id", subjects, columns)
+    return {str(row["personal_id"]): _corrections(row, job.correctable) for row in rows}
 
 
 def _corrections(row: Any, fields: tuple[F, ...]) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """All SQL of identity lookup and verification: plain indexed selects, no ORM objects.
 
-Hot-path reads (``RawSession``) return rows as dicts; batch verification uses
-SQLAlchemy Core for its expanding ``IN`` lists.
+Reads go through ``RawSession`` (plain driver SQL) and return rows as dicts.
 """
 
 from __future__ import annotations
@@ -9,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
-
-from sqlalchemy import Connection, Row, TextClause, bindparam, text
 
 from app.db import RawSession
 
@@ -71,21 +68,24 @@ def household_number(session: RawSession, household_id: int) -> str | None:
     return None if row is None else str(row["household_number"])
 
 
-@lru_cache(maxsize=64)
-def _select_in(key: str, columns: tuple[str, ...]) -> TextClause:
-    statement = text(f"SELECT {', '.join(columns)} FROM citizen WHERE {key} IN :keys")  # noqa: S608
-    return statement.bindparams(bindparam("keys", expanding=True))
+@lru_cache(maxsize=2048)
+def _select_in(key: str, columns: tuple[str, ...], count: int) -> str:
+    marks = ", ".join("?" * count)
+    return f"SELECT {', '.join(columns)} FROM citizen WHERE {key} IN ({marks})"  # noqa: S608
 
 
 def citizens_by_keys(
-    connection: Connection, key: str, values: Sequence[str], columns: tuple[str, ...]
-) -> list[Row[tuple[object, ...]]]:
-    """Citizens whose ``key`` (personal_id or legacy_id) is one of ``values``."""
+    session: RawSession, key: str, values: Sequence[str], columns: tuple[str, ...]
+) -> list[Record]:
+    """Citizens whose ``key`` (personal_id or legacy_id) is one of ``values``, as dicts.
+
+    Plain driver SQL, a thousand keys per query: SQLAlchemy's expanding ``IN`` and
+    row objects cost more than SQLite's index lookups on batch paths.
+    """
     if key not in KEY_COLUMNS:
         raise ValueError(f"not a lookup key: {key}")
-    statement = _select_in(key, columns)
-    rows: list[Row[tuple[object, ...]]] = []
+    rows: list[Record] = []
     for start in range(0, len(values), IN_CHUNK):
-        chunk = list(values[start : start + IN_CHUNK])
-        rows.extend(connection.execute(statement, {"keys": chunk}).all())
+        chunk = values[start : start + IN_CHUNK]
+        rows.extend(session.all(_select_in(key, columns, len(chunk)), chunk))
     return rows

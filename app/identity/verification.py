@@ -11,11 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from app.auth.errors import FieldNotAllowedError
 from app.auth.principal import PurposePolicy
-from app.db import Database
+from app.db import Database, RawSession
 from app.identity import repository
 from app.identity.claims import MATCHERS, VERIFY_COLUMNS, registered_value
 from app.identity.matching import FieldMatch, Reason, Verdict, overall_decision
@@ -67,7 +65,7 @@ def verify_many(
 ) -> list[Outcome]:
     """Outcomes in the order of ``checks``, with a handful of indexed queries per batch."""
     digits = [_digits(check.personal_id) for check in checks]
-    with database.engine.connect() as connection:
+    with database.reader.session() as connection:
         by_id = _rows_by(
             connection, "personal_id", {d for d in digits if d and len(d) == PERSONAL_ID_LENGTH}
         )
@@ -185,10 +183,10 @@ def _digits(text: str) -> str | None:
     return compact if compact.isascii() and compact.isdigit() else None
 
 
-def _rows_by(connection: Connection, key: str, values: set[str]) -> dict[str, list[Record]]:
+def _rows_by(connection: RawSession, key: str, values: set[str]) -> dict[str, list[Record]]:
     found: dict[str, list[Record]] = {}
     for row in repository.citizens_by_keys(connection, key, sorted(values), VERIFY_COLUMNS):
-        found.setdefault(row._mapping[key], []).append(dict(row._mapping))
+        found.setdefault(row[key], []).append(row)
     return found
 
 
@@ -204,7 +202,7 @@ def one_digit_variants(number: str) -> set[str]:
     return variants
 
 
-def _neighbour_rows(connection: Connection, numbers: Sequence[str]) -> dict[str, list[Record]]:
+def _neighbour_rows(connection: RawSession, numbers: Sequence[str]) -> dict[str, list[Record]]:
     if not numbers:
         return {}
     variants = {number: one_digit_variants(number) for number in numbers}
