@@ -58,13 +58,7 @@ def _append_sqlite(
                 "SELECT seq, hash FROM audit_head WHERE id = 1"
             ).fetchone()
             rows = chain(entries, head_seq, head_hash)
-            cursor.executemany(
-                _SQLITE_INSERT,
-                [
-                    tuple(_json(row[c]) if c in _JSON_COLUMNS else row[c] for c in EVENT_COLUMNS)
-                    for row in rows
-                ],
-            )
+            cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
             cursor.execute(
                 "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
                 (rows[-1]["seq"], rows[-1]["hash"]),
@@ -92,9 +86,22 @@ def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> None
         return
     head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
     if connection.dialect.name == "postgresql":
-        head = head.with_for_update()
+        row = connection.execute(head.with_for_update()).one()
+        _write(connection, entries, row.seq, row.hash)
+        return
+    # SQLite: plain executemany of tuples, as in ``_append_sqlite`` (a cleaning chunk
+    # appends thousands of records at once).
     row = connection.execute(head).one()
-    _write(connection, entries, row.seq, row.hash)
+    rows = chain(entries, row.seq, row.hash)
+    connection.exec_driver_sql(_SQLITE_INSERT, [_sqlite_values(r) for r in rows])
+    connection.exec_driver_sql(
+        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+        (rows[-1]["seq"], rows[-1]["hash"]),
+    )
+
+
+def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(_json(row[c]) if c in _JSON_COLUMNS else row[c] for c in EVENT_COLUMNS)
 
 
 def _json(value: Any) -> str | None:

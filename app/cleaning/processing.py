@@ -44,6 +44,12 @@ def encode(items: Sequence[Any]) -> bytes:
     return zlib.compress(b"\n".join(orjson.dumps(item) for item in items), 1)
 
 
+def ndjson(data: bytes) -> bytes:
+    """Stored rows as NDJSON text, newline-terminated (results are served as they are)."""
+    raw = zlib.decompress(data)
+    return raw + b"\n" if raw else b""
+
+
 def decode(data: bytes) -> list[Any]:
     raw = zlib.decompress(data)
     return [orjson.loads(line) for line in raw.split(b"\n")] if raw else []

@@ -7,14 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from app.cleaning.processing import STATUSES
-
-
-def ndjson_lines(results: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    for result in results:
-        yield orjson.dumps(result) + b"\n"
 
 
 def csv_columns(checked: list[str], correctable: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -259,12 +260,15 @@ async def read_cleaning_results(
     """
     database = request.app.state.database
     job = await run_in_threadpool(service.finished_job, database, principal, job_id)
-    batches = service.result_batches(database, job_id)
+    # One block per stored chunk (thousands of rows): each step of a streamed
+    # response is a thread hand-off, so never one per row.
+    content: Iterator[bytes]
     if format == "csv":
+        batches = service.result_batches(database, job_id)
         content = rendering.csv_rows(batches, job["checked"], job["correctable"])
         media_type = "text/csv; charset=utf-8"
     else:
-        content = (line for batch in batches for line in rendering.ndjson_lines(batch))
+        content = service.result_blocks(database, job_id)
         media_type = "application/x-ndjson"
     filename = f"cleaning-{job_id}.{format}"
     return StreamingResponse(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -249,15 +250,21 @@ def finished_job(database: Database, principal: Principal, job_id: str) -> dict[
     return job
 
 
-def result_batches(database: Database, job_id: str) -> Iterator[list[dict[str, Any]]]:
-    """Each done chunk's results in row order, one chunk in memory at a time."""
+def result_blocks(database: Database, job_id: str) -> Iterator[bytes]:
+    """Each done chunk's results as NDJSON, in row order, one chunk in memory at a time."""
     with database.engine.connect() as connection:
         numbers = repository.chunk_numbers(connection, job_id)
     for number in numbers:
         with database.engine.connect() as connection:
             data = repository.chunk_results(connection, job_id, number)
         if data:
-            yield processing.decode(data)
+            yield processing.ndjson(data)
+
+
+def result_batches(database: Database, job_id: str) -> Iterator[list[dict[str, Any]]]:
+    """Each done chunk's results as dicts, in row order."""
+    for block in result_blocks(database, job_id):
+        yield [orjson.loads(line) for line in block.splitlines()]
 
 
 def summary(database: Database, principal: Principal, job_id: str) -> dict[str, Any]:
