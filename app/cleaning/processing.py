@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from app.audit.records import AuditEntry
+from app.audit.records import AuditEntry, now_text
 from app.auth.principal import PurposePolicy
 from app.db import Database
 from app.identity import repository as identity_repository
@@ -89,6 +89,7 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
     reasons: Counter[str] = Counter()
     audit: list[AuditEntry] = []
     fields_checked = 0
+    checked_at = now_text()  # one chunk, one moment
     for number, values, invalid in rows:
         if invalid is not None:
             result: dict[str, Any] = {"row": number, "status": "invalid", "reason": invalid}
@@ -108,6 +109,7 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
                         fields=tuple(checked),
                         request_id=None,
                         detail={"job": job.job_id, "row": number, "status": result["status"]},
+                        occurred_at=checked_at,
                     )
                 )
         statuses[result["status"]] += 1

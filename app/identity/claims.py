@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.identity.documents import birth_date_text
@@ -89,6 +90,31 @@ MATCHERS: dict[F, Callable[[str | None, Mapping[str, Any]], FieldMatch]] = {
     F.CURRENT_ADDRESS: _address("current"),
 }
 CLAIMABLE = tuple(MATCHERS)
+
+# The citizen columns each claim is compared with; verification reads only these
+# (plus ``SUBJECT_COLUMNS``), not every column it could ever need.
+CLAIM_COLUMNS: dict[F, tuple[str, ...]] = {
+    F.FULL_NAME: ("full_name",),
+    F.BIRTH_DATE: ("birth_date", "birth_date_precision"),
+    F.SEX: ("sex",),
+    F.PHONE: ("phone",),
+    F.EMAIL: ("email",),
+    F.LEGACY_ID: ("legacy_id",),
+    F.NATIONALITY: ("nationality",),
+    F.ETHNICITY: ("ethnicity",),
+    F.PLACE_OF_BIRTH: ("place_of_birth",),
+    F.HOMETOWN: ("hometown",),
+    F.PERMANENT_ADDRESS: ("permanent_address", "permanent_address_2025"),
+    F.CURRENT_ADDRESS: ("current_address", "current_address_2025"),
+}
+SUBJECT_COLUMNS = ("id", "personal_id", "legacy_id", "death_date", "disappearance_date")
+
+
+@lru_cache(maxsize=256)
+def verify_columns(claimed: frozenset[F]) -> tuple[str, ...]:
+    """The columns verifying ``claimed`` fields reads, in catalogue order."""
+    wanted = set(SUBJECT_COLUMNS).union(*(CLAIM_COLUMNS[f] for f in claimed))
+    return tuple(column for column in VERIFY_COLUMNS if column in wanted)
 
 
 def registered_value(field: F, row: Mapping[str, Any]) -> Any:

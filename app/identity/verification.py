@@ -15,7 +15,7 @@ from app.auth.errors import FieldNotAllowedError
 from app.auth.principal import PurposePolicy
 from app.db import Database, RawSession
 from app.identity import repository
-from app.identity.claims import MATCHERS, VERIFY_COLUMNS, registered_value
+from app.identity.claims import MATCHERS, registered_value, verify_columns
 from app.identity.matching import FieldMatch, Reason, Verdict, overall_decision
 from app.identity.matching.verdicts import FIXED
 from app.identity.personal_id import is_valid_personal_id
@@ -65,16 +65,24 @@ def verify_many(
 ) -> list[Outcome]:
     """Outcomes in the order of ``checks``, with a handful of indexed queries per batch."""
     digits = [_digits(check.personal_id) for check in checks]
+    columns = verify_columns(frozenset(field for check in checks for field in check.claims))
     with database.reader.session() as connection:
         by_id = _rows_by(
-            connection, "personal_id", {d for d in digits if d and len(d) == PERSONAL_ID_LENGTH}
+            connection,
+            "personal_id",
+            {d for d in digits if d and len(d) == PERSONAL_ID_LENGTH},
+            columns,
         )
         by_legacy = _rows_by(
-            connection, "legacy_id", {d for d in digits if d and len(d) == LEGACY_ID_LENGTH}
+            connection,
+            "legacy_id",
+            {d for d in digits if d and len(d) == LEGACY_ID_LENGTH},
+            columns,
         )
         neighbours = _neighbour_rows(
             connection,
             [d for d in digits if d and len(d) == PERSONAL_ID_LENGTH and d not in by_id],
+            columns,
         )
     readable = policy.allows(Operation.LOOKUP)
     outcomes = []
@@ -183,9 +191,11 @@ def _digits(text: str) -> str | None:
     return compact if compact.isascii() and compact.isdigit() else None
 
 
-def _rows_by(connection: RawSession, key: str, values: set[str]) -> dict[str, list[Record]]:
+def _rows_by(
+    connection: RawSession, key: str, values: set[str], columns: tuple[str, ...]
+) -> dict[str, list[Record]]:
     found: dict[str, list[Record]] = {}
-    for row in repository.citizens_by_keys(connection, key, sorted(values), VERIFY_COLUMNS):
+    for row in repository.citizens_by_keys(connection, key, sorted(values), columns):
         found.setdefault(row[key], []).append(row)
     return found
 
@@ -202,11 +212,13 @@ def one_digit_variants(number: str) -> set[str]:
     return variants
 
 
-def _neighbour_rows(connection: RawSession, numbers: Sequence[str]) -> dict[str, list[Record]]:
+def _neighbour_rows(
+    connection: RawSession, numbers: Sequence[str], columns: tuple[str, ...]
+) -> dict[str, list[Record]]:
     if not numbers:
         return {}
     variants = {number: one_digit_variants(number) for number in numbers}
-    rows = _rows_by(connection, "personal_id", set().union(*variants.values()))
+    rows = _rows_by(connection, "personal_id", set().union(*variants.values()), columns)
     return {
         number: [row for v in sorted(candidates) for row in rows.get(v, [])]
         for number, candidates in variants.items()
