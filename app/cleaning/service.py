@@ -241,6 +241,11 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def finished_job(database: Database, principal: Principal, job_id: str) -> dict[str, Any]:
     job = get_job(database, principal, job_id)
+    if job["state"] == JobState.FAILED:
+        raise JobNotFinishedError(
+            f"Job {job_id!r} failed and has no results: {job['error']}",
+            extensions={"state": str(job["state"]), "progress": job["progress"]},
+        )
     if job["state"] not in (JobState.DONE, JobState.CANCELLED):
         raise JobNotFinishedError(
             f"Job {job_id!r} is {job['state']} ({job['rows_processed']:,} of "

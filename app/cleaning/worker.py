@@ -27,6 +27,7 @@ from app.models.enums import Operation
 
 logger = logging.getLogger("popreg.cleaning")
 STALLED_UPLOAD = timedelta(minutes=10)
+CONTEXT_SECONDS = 30.0
 
 
 class JobUnrunnableError(Exception):
@@ -74,7 +75,7 @@ class CleaningWorker:
         self.name = name
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._contexts: dict[str, JobContext] = {}
+        self._contexts: dict[str, tuple[JobContext, float]] = {}
         self._last_sweep = 0.0
 
     def start(self) -> None:
@@ -109,12 +110,11 @@ class CleaningWorker:
             return False
         job_id, number, data, rows = claimed
         try:
-            context = self._contexts.get(job_id) or job_context(self.database, job_id)
+            context = self._context(job_id)
         except JobUnrunnableError as exc:
             with self.database.engine.begin() as connection:
                 repository.fail_job(connection, job_id, f"The job cannot run: {exc}.")
             return True
-        self._contexts[job_id] = context
         outcome = processing.process_rows(self.database, context, processing.decode(data))
         with self.database.engine.begin() as connection:
             stored = repository.finish_chunk(
@@ -133,6 +133,19 @@ class CleaningWorker:
                 extra={"fields": {"job": job_id, "chunk": number}},
             )
         return True
+
+    def _context(self, job_id: str) -> JobContext:
+        """The job's policy, read again after ``CONTEXT_SECONDS`` (policies can change)."""
+        now = time.monotonic()
+        cached = self._contexts.get(job_id)
+        if cached is not None and now - cached[1] < CONTEXT_SECONDS:
+            return cached[0]
+        context = job_context(self.database, job_id)
+        self._contexts = {
+            key: value for key, value in self._contexts.items() if now - value[1] < CONTEXT_SECONDS
+        }
+        self._contexts[job_id] = (context, now)
+        return context
 
     def _sweep(self) -> None:
         now = time.monotonic()

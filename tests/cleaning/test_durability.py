@@ -135,3 +135,36 @@ def test_kill_9_mid_job_then_restart_gives_exactly_one_result_per_row(
         server.wait()
     numbers = [orjson.loads(line)["row"] for line in results.content.splitlines()]
     assert numbers == list(range(1, rows + 1))  # each row once, in input order
+
+
+@pytest.mark.anyio
+async def test_an_upload_whose_sender_went_away_fails_and_has_no_results(
+    client: httpx.AsyncClient, registry: Registry, engine: Engine, settings: Settings
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from app.models import CleaningJob, JobState
+
+    created = await upload(client, registry.keys[TELECOM], f"id_number\n{registry.head}\n")
+    job_id = created.json()["id"]
+    # As if the upload had stopped half-way an hour ago (the server died mid-upload).
+    with engine.begin() as connection:
+        connection.execute(
+            update(CleaningJob)
+            .where(CleaningJob.id == job_id)
+            .values(state=JobState.RECEIVING, updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+    database = Database(settings)
+    try:
+        CleaningWorker(database).run_once()  # sweeps stalled uploads first
+    finally:
+        database.dispose()
+    key = {"X-API-Key": registry.keys[TELECOM]}
+    job = (await client.get(f"/v1/cleaning/jobs/{job_id}", headers=key)).json()
+    assert job["state"] == "failed"
+    assert "stopped before the end of the file" in job["error"]
+    results = await client.get(f"/v1/cleaning/jobs/{job_id}/results", headers=key)
+    assert results.status_code == 409
+    assert "failed" in results.json()["detail"]
