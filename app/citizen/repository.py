@@ -86,7 +86,15 @@ def access_records(
             AgencyPurpose,
             (AgencyPurpose.agency_id == Agency.id) & (AgencyPurpose.code == AuditEvent.purpose),
         )
-        .where(AuditEvent.seq.in_(audit_repository.seqs_about(personal_id, before=before)))
+        .where(
+            AuditEvent.seq.in_(
+                audit_repository.seqs_about(
+                    personal_id,
+                    buckets=audit_repository.subject_buckets(session.connection()),
+                    before=before,
+                )
+            )
+        )
     )
     rows = session.execute(query.order_by(AuditEvent.seq.desc()).limit(limit)).all()
     return [dict(row._mapping) for row in rows]

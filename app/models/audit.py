@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigIntPK
@@ -58,6 +58,8 @@ class AuditSubject(Base):
     __tablename__ = "audit_subject"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
+    # seq // 1,000,000: new entries go to the newest bucket's small subtree.
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     personal_id: Mapped[str] = mapped_column(String(12), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
