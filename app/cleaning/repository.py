@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, exists, insert, select, text, update
+from sqlalchemy import Connection, case, delete, exists, func, insert, select, text, update
 
 from app.audit import repository as audit_repository
 from app.audit.records import AuditEntry
@@ -169,11 +169,7 @@ def claim_chunk(
             CleaningChunk.job_id == job_id, CleaningChunk.number == number
         )
     ).one()
-    connection.execute(
-        update(CleaningJob)
-        .where(CleaningJob.id == job_id, CleaningJob.started_at.is_(None))
-        .values(started_at=now)
-    )
+    # The job's row is not touched here: claimants of one job must not queue on it.
     return str(job_id), int(number), bytes(row.input), int(row.row_count)
 
 
@@ -186,6 +182,7 @@ def finish_chunk(
     counts: dict[str, Any],
     rows: int,
     audit: Sequence[AuditEntry],
+    claimed_at: datetime | None = None,
 ) -> bool:
     """Store a chunk's results with its audit records, if the claim still holds.
 
@@ -216,6 +213,8 @@ def finish_chunk(
         .where(CleaningJob.id == job_id)
         .values(
             rows_processed=CleaningJob.rows_processed + rows,
+            # When processing started: the claim of the first chunk to finish.
+            started_at=func.coalesce(CleaningJob.started_at, claimed_at or utcnow()),
             state=case(
                 (CleaningJob.state == JobState.QUEUED.value, JobState.RUNNING.value),
                 else_=CleaningJob.state,

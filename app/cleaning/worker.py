@@ -104,6 +104,7 @@ class CleaningWorker:
         """Process one chunk if there is one; False when there was nothing to do."""
         self._sweep()
         token = uuid.uuid4().hex
+        claimed_at = utcnow()
         with self.database.engine.begin() as connection:
             claimed = repository.claim_chunk(connection, token, self.lease)
         if claimed is None:
@@ -126,6 +127,7 @@ class CleaningWorker:
                 outcome.counts,
                 rows,
                 outcome.audit,
+                claimed_at,
             )
         if not stored:
             logger.warning(

@@ -168,3 +168,38 @@ async def test_an_upload_whose_sender_went_away_fails_and_has_no_results(
     results = await client.get(f"/v1/cleaning/jobs/{job_id}/results", headers=key)
     assert results.status_code == 409
     assert "failed" in results.json()["detail"]
+
+
+@pytest.mark.anyio
+async def test_two_claimants_on_postgresql_take_different_chunks_of_one_job(
+    settings: Settings, registry: Registry, engine: Engine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one claimant at a time (its single write lock)")
+    from app.main import create_app
+
+    small = settings.model_copy(update={"cleaning_chunk_rows": 10})
+    application = create_app(small)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        database = application.state.database
+        while CleaningWorker(database).run_once():  # other tests' leftovers first
+            pass
+        body = "id_number\n" + f"{registry.head}\n" * 30  # three chunks
+        job_id = (await upload(client, registry.keys[TELECOM], body)).json()["id"]
+    application.state.database.dispose()
+    first, second = engine.connect(), engine.connect()
+    try:
+        with first.begin(), second.begin():
+            # Both transactions are open at once, as in two worker processes.
+            a = repository.claim_chunk(first, "a", timedelta(seconds=60))
+            b = repository.claim_chunk(second, "b", timedelta(seconds=60))
+            assert a is not None
+            assert b is not None
+            assert a[0] == b[0] == job_id
+            assert a[1] != b[1]  # SKIP LOCKED: the second took the next chunk
+    finally:
+        first.close()
+        second.close()
+        with engine.begin() as connection:
+            repository.cancel(connection, job_id)  # leave nothing for other tests
