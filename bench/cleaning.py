@@ -409,6 +409,7 @@ def main() -> None:
         )
         _admin(server_url, f'CREATE DATABASE "{scratch_name}" TEMPLATE "{template}"')
         url = _pg_url(server_url, scratch_name)
+    upgrade(url)  # a registry cached by an older popreg is migrated on the copy
     results = WORK / "cleaning-results.ndjson"
     log = WORK / "cleaning-server.log"
     log.write_bytes(b"")
