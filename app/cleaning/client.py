@@ -76,11 +76,25 @@ def _blocks(path: Path, advance: Callable[[int], None]) -> Iterator[bytes]:
             advance(len(block))
 
 
+def cleaning_purpose(client: httpx.Client) -> str:
+    """The agency's one purpose that allows cleaning, when no ``--purpose`` is given."""
+    response = client.get("/v1/agencies/me")
+    _raise_for_problem(response)
+    purposes = [p["code"] for p in response.json()["purposes"] if "clean" in p["operations"]]
+    if len(purposes) != 1:
+        raise ApiProblem(
+            400,
+            "PURPOSE_REQUIRED",
+            "Name the purpose with --purpose; purposes of yours that allow cleaning: "
+            f"{', '.join(purposes) or 'none'}.",
+        )
+    return str(purposes[0])
+
+
 def upload(client: httpx.Client, options: CleanOptions, console: Console) -> dict[str, Any]:
     """Stream the file up; the job JSON (202) once the server has stored all of it."""
     params: dict[str, str | list[str]] = {"sector": options.sector, "format": options.input_format}
-    if options.purpose:
-        params["purpose"] = options.purpose
+    params["purpose"] = options.purpose or cleaning_purpose(client)
     if options.mapping:
         params["map"] = options.mapping
     size = options.file.stat().st_size
@@ -225,7 +239,10 @@ def clean(
             "--out", help="Results: .csv or .ndjson/.jsonl; default FILE-results.csv beside FILE."
         ),
     ] = None,
-    purpose: Annotated[str | None, typer.Option(help="Your purpose, e.g. kyc_refresh.")] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="Your purpose, e.g. kyc_refresh; default: your one cleaning purpose."),
+    ] = None,
     mapping: Annotated[
         list[str] | None, typer.Option("--map", help="FIELD:COLUMN, repeatable.")
     ] = None,

@@ -52,6 +52,10 @@ class FakeApi:
         self.states = states
         self.requests: list[httpx.Request] = []
         self.pieces: list[int] = []
+        self.purposes = [
+            {"code": "subscriber_verification", "operations": ["verify", "clean"]},
+            {"code": "marketing", "operations": ["verify"]},
+        ]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -66,6 +70,8 @@ class FakeApi:
             return httpx.Response(200, content=RESULTS)
         if path == f"{BASE}/summary":
             return httpx.Response(200, json=SUMMARY)
+        if path == "/v1/agencies/me":
+            return httpx.Response(200, json={"purposes": self.purposes})
         return httpx.Response(404, json={"code": "NOT_FOUND", "detail": path})
 
 
@@ -213,3 +219,28 @@ def test_the_command_is_registered_and_wants_an_api_key(
     result = CliRunner().invoke(cli, ["clean", str(upload_file), "--sector", "telecom"])
     assert result.exit_code == 2
     assert "API key" in result.output
+
+
+def test_without_purpose_the_one_purpose_allowing_cleaning_is_used(
+    upload_file: Path, tmp_path: Path
+) -> None:
+    api = FakeApi([job("done", 3)])
+    code, _, _ = run(options(upload_file, tmp_path / "r.csv", purpose=None), api)
+    assert code == 0
+    post = next(r for r in api.requests if r.method == "POST")
+    assert post.url.params["purpose"] == "subscriber_verification"
+
+
+def test_without_purpose_and_two_cleaning_purposes_it_asks_for_one(
+    upload_file: Path, tmp_path: Path
+) -> None:
+    api = FakeApi([])
+    api.purposes = [
+        {"code": "a", "operations": ["clean"]},
+        {"code": "b", "operations": ["clean"]},
+    ]
+    code, output, _ = run(options(upload_file, tmp_path / "r.csv", purpose=None), api)
+    assert code == 1
+    assert "PURPOSE_REQUIRED" in output
+    assert "a, b" in output
+    assert not any(r.method == "POST" for r in api.requests)
