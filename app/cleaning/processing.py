@@ -34,6 +34,7 @@ from app.models.enums import CitizenField as F
 
 # Reasons that are differences of form only, or nothing to compare with.
 COSMETIC = frozenset({"exact", "format", "whitespace", "case", "unicode_form", "not_on_record"})
+ADDRESSES = ("permanent_address", "current_address")
 STATUSES = ("clean", "corrected", "mismatch", "not_found", "deceased", "invalid")
 
 InputRow = tuple[int, dict[str, str], str | None]  # number, values by field, invalid reason
@@ -95,7 +96,7 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
             result: dict[str, Any] = {"row": number, "status": "invalid", "reason": invalid}
         else:
             outcome = verified[number]
-            result = _result(number, values, outcome, job, registry)
+            result = row_result(number, values, outcome, job, registry)
             if outcome.subject is not None:
                 checked = [name for name, r in outcome.fields.items() if r["verdict"] != "missing"]
                 fields_checked += len(checked)
@@ -123,7 +124,7 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
     return ChunkOutcome(results, counts, audit)
 
 
-def _result(
+def row_result(
     number: int,
     values: dict[str, str],
     outcome: Outcome,
@@ -141,8 +142,19 @@ def _result(
     result: dict[str, Any] = {"row": number, "personal_id": outcome.subject, "fields": fields}
     if outcome.reason == "deceased":
         return {**result, "status": "deceased", "reason": "deceased"}
-    differing = [name for name, r in fields.items() if r["reason"] not in COSMETIC]
     known = registry.get(outcome.subject or "", {})
+    for name in ADDRESSES:
+        # An address that matched in the pre-2025 units is outdated all the same:
+        # where the purpose may read it, the 2025 form comes back as a correction.
+        current = known.get(name)
+        if (
+            current
+            and name in fields
+            and fields[name]["reason"] in COSMETIC
+            and " ".join(values.get(name, "").split()) != " ".join(str(current).split())
+        ):
+            fields[name]["reason"] = "legacy_units"
+    differing = [name for name, r in fields.items() if r["reason"] not in COSMETIC]
     corrections = {name: known[name] for name in differing if name in known}
     if outcome.reason is not None:  # e.g. a citizen reported missing
         result["reason"] = outcome.reason

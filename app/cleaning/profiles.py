@@ -95,6 +95,7 @@ PROFILES: dict[Sector, Profile] = {
             F.FULL_NAME: "full_name",
             F.BIRTH_DATE: "birth_date",
             F.SEX: "sex",
+            F.PERMANENT_ADDRESS: "address",
         },
         (F.PERSONAL_ID, F.FULL_NAME, F.BIRTH_DATE, F.SEX, F.PERMANENT_ADDRESS),
     ),
