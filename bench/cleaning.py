@@ -45,12 +45,11 @@ WORK = ROOT / "var" / "bench"
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 sys.path.insert(0, str(ROOT))
 
-from app.agencies.demo import ensure_demo_agencies  # noqa: E402
 from app.agencies.keys import demo_api_key  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.db import Database  # noqa: E402
 from app.schema import upgrade  # noqa: E402
 from seed.datasets.grading import revealed_faults  # noqa: E402
+from seed.load import ensure_registry  # noqa: E402
 
 AGENCY, PURPOSE = "saomai-telecom", "subscriber_verification"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -63,27 +62,12 @@ TARGETS = {"seconds_per_million": 30.0, "aim_per_million": 15.0, "rss_mib": 500.
 # --- registry and dataset, cached ---------------------------------------------------------
 
 
-def _seed(url: str, citizens: int) -> None:
-    from seed.load import count_citizens, populate
-
-    upgrade(url)
-    db = Database(Settings(database_url=url))
-    try:
-        if count_citizens(db.engine) == 0:
-            print(f"seeding {citizens:,} citizens …", flush=True)
-            populate(db.engine, citizens=citizens, seed=1)
-        with db.session_factory.begin() as session:
-            ensure_demo_agencies(session)
-    finally:
-        db.dispose()
-
-
 def sqlite_registry(citizens: int) -> str:
     path = WORK / f"cleaning-{citizens}.db"
     if not path.exists():
         partial = path.with_suffix(".partial.db")
         partial.unlink(missing_ok=True)
-        _seed(f"sqlite:///{partial}", citizens)
+        ensure_registry(f"sqlite:///{partial}", citizens)
         partial.rename(path)
     return f"sqlite:///{path}"
 
@@ -113,7 +97,7 @@ def postgres_registry(server: str, citizens: int) -> str:
         partial = f"{name}_partial"
         _admin(server, f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
         _admin(server, f'CREATE DATABASE "{partial}"')
-        _seed(_pg_url(server, partial), citizens)
+        ensure_registry(_pg_url(server, partial), citizens)
         _admin(server, f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
     return name
 

@@ -34,14 +34,13 @@ BIN = Path(sys.executable).parent
 WORK = ROOT / "var" / "bench"
 sys.path.insert(0, str(ROOT))
 
-from app.agencies.demo import DEMO_AGENCIES, ensure_demo_agencies  # noqa: E402
+from app.agencies.demo import DEMO_AGENCIES  # noqa: E402
 from app.agencies.keys import demo_api_key  # noqa: E402
 from app.auth.principal import PurposePolicy  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import Database  # noqa: E402
 from app.identity.service import lookup_citizen  # noqa: E402
 from app.models.enums import CitizenField  # noqa: E402
-from app.schema import upgrade  # noqa: E402
 
 LUA = """
 local ids = {}
@@ -54,20 +53,10 @@ end
 
 
 def prepare(citizens: int) -> Path:
-    from seed import count_citizens, populate
+    from seed import ensure_registry
 
     database = WORK / f"lookup-{citizens}.db"
-    url = f"sqlite:///{database}"
-    upgrade(url)
-    db = Database(Settings(database_url=url))
-    try:
-        if count_citizens(db.engine) == 0:
-            print(f"seeding {citizens:,} citizens into {database} …", flush=True)
-            populate(db.engine, citizens=citizens, seed=1)
-        with db.session_factory.begin() as session:
-            ensure_demo_agencies(session)
-    finally:
-        db.dispose()
+    ensure_registry(f"sqlite:///{database}", citizens)
     return database
 
 

@@ -12,17 +12,31 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from seed.hashing import content_hash
-    from seed.load import DatabaseNotEmptyError, SeedReport, count_citizens, populate
+    from seed.load import (
+        DatabaseNotEmptyError,
+        SeedReport,
+        count_citizens,
+        ensure_registry,
+        populate,
+    )
 
 _LAZY = {
     "content_hash": "seed.hashing",
     "DatabaseNotEmptyError": "seed.load",
     "SeedReport": "seed.load",
     "count_citizens": "seed.load",
+    "ensure_registry": "seed.load",
     "populate": "seed.load",
 }
 
-__all__ = ["DatabaseNotEmptyError", "SeedReport", "content_hash", "count_citizens", "populate"]
+__all__ = [
+    "DatabaseNotEmptyError",
+    "SeedReport",
+    "content_hash",
+    "count_citizens",
+    "ensure_registry",
+    "populate",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -183,3 +183,23 @@ def populate(
         helpers=len(helper_ranges),
         phases=phases,
     )
+
+
+def ensure_registry(url: str, citizens: int, seed: int = 1) -> None:
+    """A migrated database at ``url`` with ``citizens`` citizens (if it has none yet) and
+    the demo agencies: what benchmarks and demos start from."""
+    from app.agencies.demo import ensure_demo_agencies
+    from app.config import Settings
+    from app.db import Database
+    from app.schema import upgrade
+
+    upgrade(url)
+    database = Database(Settings(database_url=url))
+    try:
+        if count_citizens(database.engine) == 0:
+            print(f"seeding {citizens:,} citizens …", flush=True)
+            populate(database.engine, citizens=citizens, seed=seed)
+        with database.session_factory.begin() as session:
+            ensure_demo_agencies(session)
+    finally:
+        database.dispose()

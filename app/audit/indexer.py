@@ -82,7 +82,7 @@ class AuditIndexer:
                 self._last_run = time.monotonic()
                 # Reading and sorting the backlog takes tens of milliseconds: SQLite
                 # does it in a thread (GIL released), the loop files the slices.
-                last, subjects = await asyncio.to_thread(
+                _, last, subjects = await asyncio.to_thread(
                     repository.unfiled_subjects, engine, self.backlog
                 )
                 slices = repository.split(subjects, self.slice_size)

@@ -185,13 +185,18 @@ def newest_seq(engine: Engine) -> int:
         return int(connection.execute(select(func.max(AuditEvent.seq))).scalar_one_or_none() or 0)
 
 
+def index_mark(connection: Connection) -> int:
+    """The last ``seq`` whose citizen is filed in the citizen index."""
+    return int(
+        connection.execute(select(AuditIndexState.seq).where(AuditIndexState.id == 1)).scalar_one()
+    )
+
+
 def unindexed_count(engine: Engine) -> int:
     """How many records the citizen index has not filed yet."""
     with engine.connect() as connection:
         newest = connection.execute(select(func.max(AuditEvent.seq))).scalar_one_or_none()
-        filed = connection.execute(
-            select(AuditIndexState.seq).where(AuditIndexState.id == 1)
-        ).scalar_one()
+        filed = index_mark(connection)
     return max(0, (newest or 0) - filed)
 
 
@@ -201,27 +206,26 @@ def unindexed_count(engine: Engine) -> int:
 BUCKET = 1_000_000
 
 
-def unfiled_subjects(engine: Engine, batch: int) -> tuple[int, list[tuple[int, str, int]]]:
-    """The next ``batch`` unindexed records: the last one's seq, and their entries sorted.
+def unfiled_subjects(engine: Engine, batch: int) -> tuple[int, int, list[tuple[int, str, int]]]:
+    """The next ``batch`` unindexed records: the mark before them, the last one's seq,
+    and their index entries sorted.
 
     SQLite sorts (with Python's GIL released), so a thread may call this without
     holding up the event loop.
     """
     with engine.connect() as connection:
-        state = connection.execute(
-            select(AuditIndexState.seq).where(AuditIndexState.id == 1)
-        ).scalar_one()
+        state = index_mark(connection)
         last = connection.execute(
             select(func.max(AuditEvent.seq)).where(
                 AuditEvent.seq > state, AuditEvent.seq <= state + batch
             )
         ).scalar_one_or_none()
         if last is None:
-            return state, []
+            return state, state, []
         subjects = connection.exec_driver_sql(
             _UNFILED[engine.dialect.name == "postgresql"], (state, last)
         ).fetchall()
-    return last, [tuple(subject) for subject in subjects]
+    return state, last, [tuple(subject) for subject in subjects]
 
 
 _UNFILED = {
@@ -288,8 +292,7 @@ def index_subjects(engine: Engine, batch: int = 1000, per_transaction: int = 200
     Idempotent (a crash in between files some entries twice, which the insert
     ignores), so several processes may run it at once.
     """
-    before = unindexed_mark(engine)
-    last, subjects = unfiled_subjects(engine, batch)
+    before, last, subjects = unfiled_subjects(engine, batch)
     if last == before:
         return 0
     chunks = split(subjects, per_transaction)
@@ -303,21 +306,9 @@ def split(subjects: list[tuple[int, str, int]], size: int) -> list[list[tuple[in
     return [subjects[start : start + size] for start in range(0, len(subjects), size)] or [[]]
 
 
-def unindexed_mark(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(AuditIndexState.seq).where(AuditIndexState.id == 1)
-            ).scalar_one()
-        )
-
-
 def subject_buckets(connection: Connection) -> int:
     """How many buckets of the citizen index hold entries (for ``seqs_about``)."""
-    mark = connection.execute(
-        select(AuditIndexState.seq).where(AuditIndexState.id == 1)
-    ).scalar_one()
-    return int(mark) // BUCKET + 1
+    return index_mark(connection) // BUCKET + 1
 
 
 def seqs_about(

@@ -20,6 +20,7 @@ from app.citizen.schemas import AccessRecord, ConsentCreate, ConsentRead
 from app.citizen.words import describe
 from app.identity.personal_id import is_valid_personal_id
 from app.models import Consent
+from app.models.base import as_utc
 
 LOGIN_REFUSED = "That personal ID and code do not sign anyone in."
 
@@ -36,14 +37,9 @@ def check_login(session: Session, personal_id: str, code: str, expected_code: st
 def _status(consent: Consent, now: datetime) -> Literal["live", "expired", "withdrawn"]:
     if consent.withdrawn_at is not None:
         return "withdrawn"
-    if consent.expires_at is not None and _aware(consent.expires_at) <= now:
+    if consent.expires_at is not None and as_utc(consent.expires_at) <= now:
         return "expired"
     return "live"
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def to_read(consent: Consent, now: datetime) -> ConsentRead:
@@ -51,9 +47,9 @@ def to_read(consent: Consent, now: datetime) -> ConsentRead:
         id=consent.id,
         agency=consent.agency_code,
         purpose=consent.purpose,
-        granted_at=_aware(consent.granted_at),
-        expires_at=_aware(consent.expires_at) if consent.expires_at else None,
-        withdrawn_at=_aware(consent.withdrawn_at) if consent.withdrawn_at else None,
+        granted_at=as_utc(consent.granted_at),
+        expires_at=as_utc(consent.expires_at) if consent.expires_at else None,
+        withdrawn_at=as_utc(consent.withdrawn_at) if consent.withdrawn_at else None,
         status=_status(consent, now),
     )
 

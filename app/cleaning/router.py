@@ -15,7 +15,7 @@ from app.cleaning import service
 from app.cleaning.profiles import Sector, parse_mapping
 from app.cleaning.schemas import JobList, JobRead, JobSummary
 from app.cleaning.upload import UploadFormat
-from app.limits import admit_call
+from app.limits import admit_request
 from app.problems import ProblemError, current_request_id, problem_responses
 
 router = APIRouter(prefix="/v1/cleaning/jobs", tags=["cleaning"])
@@ -144,14 +144,8 @@ async def create_cleaning_job(
     required column missing) are refused before anything is stored; a row that
     cannot be read gets an `invalid` result and the rest carry on.
     """
+    await admit_request(request, principal)
     state = request.app.state
-    await admit_call(
-        request.scope.setdefault("state", {}),
-        state.limiter,
-        principal.agency_code,
-        principal.limits,
-        1,
-    )
     upload = service.UploadRequest(
         purpose=purpose or x_purpose,
         sector=sector,

@@ -31,6 +31,7 @@ from app.cleaning.upload import UploadFormat, UploadParser
 from app.config import Settings
 from app.db import Database
 from app.models import JobState
+from app.models.base import as_utc
 from app.models.enums import CitizenField as F
 from app.models.enums import Operation
 from app.problems import ProblemError
@@ -216,7 +217,8 @@ def cancel_job(database: Database, principal: Principal, job_id: str) -> dict[st
 
 def with_progress(job: dict[str, Any]) -> dict[str, Any]:
     """The job with its rate (rows/s since the first chunk was claimed) and ETA."""
-    started, finished = _aware(job["started_at"]), _aware(job["finished_at"])
+    started = as_utc(job["started_at"]) if job["started_at"] else None
+    finished = as_utc(job["finished_at"]) if job["finished_at"] else None
     rate = eta = None
     if started is not None:
         elapsed = ((finished or datetime.now(UTC)) - started).total_seconds()
@@ -231,12 +233,6 @@ def with_progress(job: dict[str, Any]) -> dict[str, Any]:
         else (round(job["rows_processed"] / received, 4) if received else 0.0)
     )
     return {**job, "rows_per_second": rate, "eta_seconds": eta, "progress": progress}
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def finished_job(database: Database, principal: Principal, job_id: str) -> dict[str, Any]:

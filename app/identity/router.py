@@ -25,7 +25,7 @@ from app.identity.verification_schemas import (
     VerifyRequest,
     VerifyResult,
 )
-from app.limits import Limiter, admit_call
+from app.limits import admit_request
 from app.models.enums import Operation
 from app.problems import current_request_id, problem_responses
 
@@ -90,15 +90,8 @@ async def _admitted(
     request: Request, principal: Principal, cost: int = 1
 ) -> tuple[Database, AuditWriter, str | None]:
     """Admit the call under the agency's rate limit (or 429), then what an operation needs."""
+    await admit_request(request, principal, cost)
     state = request.app.state
-    limiter: Limiter | None = state.limiter
-    await admit_call(
-        request.scope.setdefault("state", {}),
-        limiter,
-        principal.agency_code,
-        principal.limits,
-        cost,
-    )
     return state.database, state.audit, current_request_id(request)
 
 

@@ -5,7 +5,7 @@ from app.limits.errors import QuotaExceededError, RateLimitedError, limit_exceed
 from app.limits.inprocess import InProcessLimiter
 from app.limits.middleware import STATE_KEY, RateLimitHeadersMiddleware
 from app.limits.policy import DEFAULT_LIMITS, LimitDecision, LimitPolicy, rate_limit_headers
-from app.limits.service import admit, admit_call, build_limiter
+from app.limits.service import admit, admit_call, admit_request, build_limiter
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -19,6 +19,7 @@ __all__ = [
     "RateLimitedError",
     "admit",
     "admit_call",
+    "admit_request",
     "build_limiter",
     "limit_exceeded",
     "rate_limit_headers",

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.limits.base import Limiter
 from app.limits.errors import limit_exceeded
 from app.limits.inprocess import InProcessLimiter
 from app.limits.middleware import STATE_KEY
 from app.limits.policy import LimitDecision, LimitPolicy
+
+if TYPE_CHECKING:  # app.auth imports app.limits: no import cycle at run time
+    from starlette.requests import Request
+
+    from app.auth.principal import Principal
 
 
 def build_limiter(settings_redis_url: str | None) -> Limiter:
@@ -40,3 +47,14 @@ async def admit_call(
     if limiter is None:
         return
     state[STATE_KEY] = await admit(limiter, agency_code, policy, cost)
+
+
+async def admit_request(request: Request, principal: Principal, cost: int = 1) -> None:
+    """``admit_call`` for a routed request, with the app's limiter."""
+    await admit_call(
+        request.scope.setdefault("state", {}),
+        request.app.state.limiter,
+        principal.agency_code,
+        principal.limits,
+        cost,
+    )

@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def enum_column(enum_class: type[StrEnum], name: str) -> Enum:
     """A portable enum: VARCHAR plus a named CHECK constraint, storing the values."""
     return Enum(
