@@ -90,6 +90,32 @@ class Settings(BaseSettings):
         ge=5,
         description="How long a claimed chunk is a worker's; after that, another takes it over.",
     )
+    webhooks: bool = Field(
+        default=True,
+        description="Send webhook deliveries from each server process (off: leave them to "
+        "`popreg worker` processes).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="How long a receiver has to answer."
+    )
+    webhook_max_attempts: int = Field(
+        default=10, ge=1, le=50, description="Failed attempts before a delivery is dead."
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Wait after the first failure; doubles per failure, with jitter.",
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts."
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Deliveries sent at once by one process."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often the outbox is checked for due work."
+    )
+    max_subscriptions_per_agency: int = Field(default=20, ge=1, le=1000)
 
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -117,6 +117,28 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
                 cursor.execute(f"PRAGMA {name} = {value}")
         finally:
             cursor.close()
+
+
+@contextmanager
+def immediate_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds SQLite's write lock from its first statement.
+
+    A deferred SQLite transaction that reads and then writes fails at once
+    (``SQLITE_BUSY``, no busy wait) when another connection committed in between;
+    ``BEGIN IMMEDIATE`` waits for the lock first instead. PostgreSQL: a plain
+    transaction (lock rows with ``FOR UPDATE`` where it matters).
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.begin()
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
 
 
 class Database:

@@ -80,5 +80,7 @@ def configure_logging(settings: Settings) -> None:
         logger.propagate = True
     # Alembic narrates every revision lookup at INFO (readiness probes ask often).
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    # httpx logs every webhook delivery's URL at INFO; the delivery log already has them.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     # uvicorn's access log prints raw paths, which can hold personal IDs.
     logging.getLogger("uvicorn.access").disabled = True

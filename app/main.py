@@ -24,6 +24,9 @@ from app.cleaning.router import router as cleaning_router
 from app.cleaning.worker import CleaningWorker
 from app.config import Settings, get_settings
 from app.db import Database, tune_collector
+from app.events.civil_router import router as civil_router
+from app.events.dispatcher import WebhookDispatcher
+from app.events.router import router as events_router
 from app.identity.fastpath import LookupFastPath
 from app.identity.router import router as identity_router
 from app.limits import RateLimitHeadersMiddleware, build_limiter
@@ -65,6 +68,17 @@ TAGS = [
         "name": "cleaning",
         "description": "Bulk data cleaning: upload what you hold, get a verdict per row.",
     },
+    {
+        "name": "civil registry",
+        "description": "Record births, deaths, moves, marriages, divorces, name changes, card "
+        "re-issues and ID corrections (civil-registry agencies or the admin token). Each "
+        "change is a life event in the change feed and in webhooks.",
+    },
+    {
+        "name": "events",
+        "description": "Follow life events: the change feed (cursor pagination) and signed "
+        "webhooks with retries, a delivery log and redelivery.",
+    },
     {"name": "admin", "description": "Agencies and policies (admin token required)."},
     {"name": "sandbox", "description": "Fixed test personas present in every seeded registry."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -96,6 +110,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ]
     for worker in workers:
         worker.start()
+    dispatcher: WebhookDispatcher = app.state.dispatcher
+    if settings.webhooks:
+        dispatcher.start()
     # What start-up built (modules, routes, metadata, caches) lives as long as the
     # process: moved out of the collector's sight, a full collection no longer walks
     # it (about 90 ms every few seconds under load, the slowest requests' wait).
@@ -112,6 +129,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # taken over by another worker when its lease runs out).
         for worker in workers:
             await run_in_threadpool(worker.stop)
+        await dispatcher.stop()
         await indexer.stop()
         await app.state.audit.close()
         if app.state.limiter is not None:
@@ -155,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.credentials = CredentialCache(settings.credential_cache_seconds)
     app.state.tokens = TokenService(app.state.database, settings.token_lifetime_seconds)
     app.state.audit = AuditWriter(app.state.database, enabled=settings.audit_enabled)
+    app.state.dispatcher = WebhookDispatcher(app.state.database, app.state.audit, settings)
     app.state.limiter = build_limiter(settings.redis_url) if settings.rate_limits else None
     install_problem_handlers(app)
     app.add_middleware(
@@ -184,5 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(citizen_router)
     app.include_router(usage_router)
     app.include_router(cleaning_router)
+    app.include_router(civil_router)
+    app.include_router(events_router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -151,7 +151,7 @@ DEMO_AGENCIES: list[AgencyCreate] = [
         purposes={
             "civil_status": _purpose(
                 "Register births, deaths and marriages; read family links",
-                [Op.LOOKUP, Op.VERIFY, Op.SUBSCRIBE],
+                [Op.LOOKUP, Op.VERIFY, Op.SUBSCRIBE, Op.REGISTER],
                 [
                     *IDENTITY,
                     F.PLACE_OF_BIRTH,

@@ -16,6 +16,18 @@ from app.models.enums import (
     Sex,
     VneidLevel,
 )
+from app.models.events import (
+    CivilRequest,
+    DeliveryState,
+    EventHead,
+    EventType,
+    LifeEvent,
+    Subscription,
+    SubscriptionState,
+    SubscriptionWatch,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from app.models.household import Household
 from app.models.identity_history import PersonalIdCorrection, PersonalIdHistory
 from app.models.signing_key import SigningKey
@@ -34,12 +46,17 @@ __all__ = [
     "ChunkState",
     "Citizen",
     "CitizenField",
+    "CivilRequest",
     "CleaningChunk",
     "CleaningJob",
     "Consent",
+    "DeliveryState",
+    "EventHead",
+    "EventType",
     "Household",
     "IdentityCard",
     "JobState",
+    "LifeEvent",
     "MaritalStatus",
     "Operation",
     "PersonalIdCorrection",
@@ -47,5 +64,10 @@ __all__ = [
     "Sector",
     "Sex",
     "SigningKey",
+    "Subscription",
+    "SubscriptionState",
+    "SubscriptionWatch",
     "VneidLevel",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

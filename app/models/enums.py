@@ -54,7 +54,8 @@ class Operation(StrEnum):
     VERIFY = "verify"
     BATCH_VERIFY = "batch_verify"
     CLEAN = "clean"
-    SUBSCRIBE = "subscribe"
+    SUBSCRIBE = "subscribe"  # follow life events: change feed and webhooks
+    REGISTER = "register"  # record life events (civil registry agencies)
 
 
 class CitizenField(StrEnum):

@@ -1,0 +1,280 @@
+"""Civil-registry endpoints: births, deaths, moves, marriages, divorces, names, cards, IDs."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from app.auth.dependencies import ApiKeyHeader, BearerHeader, PurposeHeader, resolve_principal
+from app.auth.principal import Principal
+from app.events import civil, civil_commands
+from app.events.civil_schemas import (
+    BirthRegistration,
+    CardReissue,
+    CivilResult,
+    DeathRegistration,
+    Divorce,
+    IdCorrection,
+    Marriage,
+    NameChange,
+    ResidenceChange,
+)
+from app.limits import admit_request
+from app.problems import current_request_id, problem_responses
+
+router = APIRouter(prefix="/v1/civil", tags=["civil registry"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        description="Any unique string: a retry with the same key returns the first answer "
+        "(header `Idempotent-Replayed: true`) instead of recording the change twice.",
+        examples=["birth-2026-11-22-0001"],
+    ),
+]
+ERRORS = problem_responses(
+    400,
+    401,
+    403,
+    404,
+    409,
+    422,
+    429,
+    codes={
+        400: ["PURPOSE_REQUIRED"],
+        401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
+        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED"],
+        404: ["CITIZEN_NOT_FOUND"],
+        409: [
+            "CITIZEN_DECEASED",
+            "ALREADY_MARRIED",
+            "NOT_MARRIED_TO_EACH_OTHER",
+            "NOTHING_TO_CHANGE",
+        ],
+        422: [
+            "VALIDATION_FAILED",
+            "INVALID_EVENT_DATE",
+            "PARENT_NOT_ELIGIBLE",
+            "MARRIAGE_NOT_ALLOWED",
+            "UNKNOWN_WARD",
+            "UNKNOWN_PROVINCE",
+            "NOT_ELIGIBLE",
+            "IDEMPOTENCY_KEY_REUSED",
+        ],
+        429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
+    },
+)
+
+
+async def get_registrar(request: Request, api_key: ApiKeyHeader, bearer: BearerHeader) -> Principal:
+    """A civil-registry agency (API key or OAuth2 token), or the admin token."""
+    settings = request.app.state.settings
+    admin = settings.admin_token.get_secret_value().encode()
+    if bearer is not None and secrets.compare_digest(bearer.credentials.encode(), admin):
+        return civil.ADMIN
+    authorization = f"Bearer {bearer.credentials}" if bearer is not None else None
+    principal = await resolve_principal(request, api_key, authorization)
+    await admit_request(request, principal)
+    return principal
+
+
+Registrar = Annotated[Principal, Depends(get_registrar)]
+
+
+async def _record(
+    request: Request,
+    principal: Principal,
+    purpose: str | None,
+    key: str | None,
+    command: civil.Command,
+) -> JSONResponse:
+    state = request.app.state
+    idempotency = None
+    if key is not None:
+        fingerprint = civil.fingerprint(
+            request.method, request.url.path, command.body.model_dump_json().encode()
+        )
+        idempotency = (key, fingerprint)
+    answer = await civil.record(
+        state.database,
+        state.audit,
+        principal,
+        purpose,
+        command,
+        current_request_id(request),
+        idempotency,
+    )
+    if not answer.replayed:
+        state.dispatcher.wake()
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.post(
+    "/births",
+    summary="Register a birth",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def register_birth(
+    body: BirthRegistration,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A newborn gets a personal ID (birth-registration province, century and sex, year,
+    random serial), links to the mother (and father), and joins a parent's household and
+    address. Parents must exist, be of the right sex, at least 13 years older than the
+    child and alive at the birth (a father up to 300 days before)."""
+    command = civil.Command("register_birth", body, civil_commands.register_birth)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/deaths",
+    summary="Record a death",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def record_death(
+    body: DeathRegistration,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Records the date of death (`409 CITIZEN_DECEASED` if already recorded); a married
+    spouse becomes widowed. Banks and insurers following `death` events hear of it."""
+    command = civil.Command("register_death", body, civil_commands.register_death)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/residence-changes",
+    summary="Change a residence",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def change_residence(
+    body: ResidenceChange,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Moves a citizen's permanent, temporary or current residence. Give the ward as a
+    pre-2025 code (`legacy_ward_code`: the address is stored in both unit systems) or as a
+    2025 code (`ward_code`); `409 NOTHING_TO_CHANGE` if the address is the same."""
+    command = civil.Command("register_residence_change", body, civil_commands.change_residence)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/marriages",
+    summary="Register a marriage",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def register_marriage(
+    body: Marriage,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Both spouses become married and linked (one event each). Refused when either is
+    married (`409 ALREADY_MARRIED`), dead, under the marriage age (men 20, women 18), or
+    when they are parent and child or siblings (`422 MARRIAGE_NOT_ALLOWED`)."""
+    command = civil.Command("register_marriage", body, civil_commands.register_marriage)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/divorces",
+    summary="Register a divorce",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def register_divorce(
+    body: Divorce,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Both spouses become divorced and unlinked (one event each); `409
+    NOT_MARRIED_TO_EACH_OTHER` unless they are married to each other."""
+    command = civil.Command("register_divorce", body, civil_commands.register_divorce)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/name-changes",
+    summary="Change a name",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def change_name(
+    body: NameChange,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The new full name; the old one is kept among the citizen's other names."""
+    command = civil.Command("register_name_change", body, civil_commands.change_name)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/card-reissues",
+    summary="Re-issue an identity card",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def reissue_card(
+    body: CardReissue,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new chip identity card (2023 Identity Law) numbered with the personal ID, expiring
+    by the 14/25/40/60 rule; the event carries the citizen's cards before and after."""
+    command = civil.Command("register_card_reissue", body, civil_commands.reissue_card)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+
+@router.post(
+    "/id-corrections",
+    summary="Correct a personal ID",
+    response_model=CivilResult,
+    status_code=201,
+    responses=ERRORS,
+)
+async def correct_personal_id(
+    body: IdCorrection,
+    request: Request,
+    registrar: Registrar,
+    x_purpose: PurposeHeader = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """When a fact encoded in the number (birth year, sex, registration province) was
+    recorded wrongly, the citizen gets a new number; the old one is kept in the ID history
+    (never reused) and the citizen's consents move to the new number."""
+    command = civil.Command("register_id_correction", body, civil_commands.correct_personal_id)
+    return await _record(request, registrar, x_purpose, idempotency_key, command)
