@@ -52,6 +52,19 @@ REFUSALS = {
 }
 
 
+# Changes recorded by the civil registry, by audit operation.
+CIVIL_WORDS = {
+    "civil_birth": "registered your birth",
+    "civil_death": "recorded your death",
+    "civil_residence_change": "recorded your change of residence",
+    "civil_marriage": "registered your marriage",
+    "civil_divorce": "registered your divorce",
+    "civil_name_change": "recorded your change of name",
+    "civil_card_reissue": "issued you a new identity card",
+    "civil_id_correction": "corrected your personal ID number",
+}
+
+
 def listing(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
@@ -79,4 +92,13 @@ def describe(record: Mapping[str, Any]) -> str:
         return f"You gave {agency} consent for “{purpose}”."
     if operation == "consent_withdraw":
         return f"You withdrew your consent to {agency} for “{purpose}”."
+    if operation in CIVIL_WORDS:
+        return f"{agency} {CIVIL_WORDS[operation]}."
+    if operation == "event_feed":
+        return (
+            f"{agency} was told of a change to your {fields} through the change feed, "
+            f"for “{purpose}”."
+        )
+    if operation == "webhook_delivery":
+        return f"{agency} was sent a change to your {fields} by webhook, for “{purpose}”."
     return f"{agency}: {operation.replace('_', ' ')} ({outcome}) for “{purpose}”."

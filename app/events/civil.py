@@ -42,7 +42,7 @@ ADMIN_PURPOSE = "registry_administration"
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    operation: str  # audit name, e.g. "register_birth"
+    operation: str  # audit name, e.g. "civil_birth" (24 characters at most)
     body: BaseModel
     build: Build
 

@@ -134,7 +134,7 @@ async def register_birth(
     random serial), links to the mother (and father), and joins a parent's household and
     address. Parents must exist, be of the right sex, at least 13 years older than the
     child and alive at the birth (a father up to 300 days before)."""
-    command = civil.Command("register_birth", body, civil_commands.register_birth)
+    command = civil.Command("civil_birth", body, civil_commands.register_birth)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -154,7 +154,7 @@ async def record_death(
 ) -> JSONResponse:
     """Records the date of death (`409 CITIZEN_DECEASED` if already recorded); a married
     spouse becomes widowed. Banks and insurers following `death` events hear of it."""
-    command = civil.Command("register_death", body, civil_commands.register_death)
+    command = civil.Command("civil_death", body, civil_commands.register_death)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -175,7 +175,7 @@ async def change_residence(
     """Moves a citizen's permanent, temporary or current residence. Give the ward as a
     pre-2025 code (`legacy_ward_code`: the address is stored in both unit systems) or as a
     2025 code (`ward_code`); `409 NOTHING_TO_CHANGE` if the address is the same."""
-    command = civil.Command("register_residence_change", body, civil_commands.change_residence)
+    command = civil.Command("civil_residence_change", body, civil_commands.change_residence)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -196,7 +196,7 @@ async def register_marriage(
     """Both spouses become married and linked (one event each). Refused when either is
     married (`409 ALREADY_MARRIED`), dead, under the marriage age (men 20, women 18), or
     when they are parent and child or siblings (`422 MARRIAGE_NOT_ALLOWED`)."""
-    command = civil.Command("register_marriage", body, civil_commands.register_marriage)
+    command = civil.Command("civil_marriage", body, civil_commands.register_marriage)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -216,7 +216,7 @@ async def register_divorce(
 ) -> JSONResponse:
     """Both spouses become divorced and unlinked (one event each); `409
     NOT_MARRIED_TO_EACH_OTHER` unless they are married to each other."""
-    command = civil.Command("register_divorce", body, civil_commands.register_divorce)
+    command = civil.Command("civil_divorce", body, civil_commands.register_divorce)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -235,7 +235,7 @@ async def change_name(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The new full name; the old one is kept among the citizen's other names."""
-    command = civil.Command("register_name_change", body, civil_commands.change_name)
+    command = civil.Command("civil_name_change", body, civil_commands.change_name)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -255,7 +255,7 @@ async def reissue_card(
 ) -> JSONResponse:
     """A new chip identity card (2023 Identity Law) numbered with the personal ID, expiring
     by the 14/25/40/60 rule; the event carries the citizen's cards before and after."""
-    command = civil.Command("register_card_reissue", body, civil_commands.reissue_card)
+    command = civil.Command("civil_card_reissue", body, civil_commands.reissue_card)
     return await _record(request, registrar, x_purpose, idempotency_key, command)
 
 
@@ -276,5 +276,5 @@ async def correct_personal_id(
     """When a fact encoded in the number (birth year, sex, registration province) was
     recorded wrongly, the citizen gets a new number; the old one is kept in the ID history
     (never reused) and the citizen's consents move to the new number."""
-    command = civil.Command("register_id_correction", body, civil_commands.correct_personal_id)
+    command = civil.Command("civil_id_correction", body, civil_commands.correct_personal_id)
     return await _record(request, registrar, x_purpose, idempotency_key, command)

@@ -63,7 +63,7 @@ class WebhookDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._rng = random.Random()  # noqa: S311 - jitter, not a secret
-        self.lease = timedelta(seconds=2 * settings.webhook_timeout_seconds + 30)
+        self.lease = timedelta(seconds=2 * settings.webhook_timeout_seconds + 5)
 
     def start(self) -> None:
         if self._client is None:
