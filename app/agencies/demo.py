@@ -154,6 +154,7 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                 [Op.LOOKUP, Op.VERIFY, Op.SUBSCRIBE, Op.REGISTER],
                 [
                     *IDENTITY,
+                    F.OTHER_NAMES,
                     F.PLACE_OF_BIRTH,
                     F.BIRTH_REGISTRATION_PROVINCE,
                     F.HOMETOWN,
@@ -167,10 +168,14 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                     F.MARITAL_STATUS,
                     F.HOUSEHOLD,
                     F.PERMANENT_ADDRESS,
+                    F.TEMPORARY_ADDRESS,
+                    F.CURRENT_ADDRESS,
+                    F.RELIGION,
+                    F.CARDS,
                     F.VITAL_STATUS,
                     F.DEATH_DATE,
                 ],
-                legal_basis="Law on Civil Status 2014",
+                legal_basis="Law on Civil Status 2014; Law on Residence 2020",
             )
         },
     ),

@@ -312,20 +312,27 @@ def subject_buckets(connection: Connection) -> int:
 
 
 def seqs_about(
-    personal_id: str, *, buckets: int, before: int | None = None, after: int = 0
+    personal_id: str | Sequence[str],
+    *,
+    buckets: int,
+    before: int | None = None,
+    after: int = 0,
 ) -> Select[tuple[int]]:
     """The sequence numbers of the records about a citizen: indexed ones, then the tail.
 
-    ``buckets`` is ``subject_buckets()``: one index seek per bucket.
+    ``personal_id`` may list several numbers: a citizen's current one and those it
+    replaced after a correction. ``buckets`` is ``subject_buckets()``: one index seek
+    per bucket and number.
     """
+    numbers = [personal_id] if isinstance(personal_id, str) else list(personal_id)
     state = select(AuditIndexState.seq).where(AuditIndexState.id == 1).scalar_subquery()
     indexed = select(AuditSubject.seq.label("seq")).where(
         AuditSubject.bucket.in_(range(buckets)),
-        AuditSubject.personal_id == personal_id,
+        AuditSubject.personal_id.in_(numbers),
         AuditSubject.seq > after,
     )
     tail = select(AuditEvent.seq.label("seq")).where(
-        AuditEvent.seq > state, AuditEvent.seq > after, AuditEvent.personal_id == personal_id
+        AuditEvent.seq > state, AuditEvent.seq > after, AuditEvent.personal_id.in_(numbers)
     )
     if before is not None:
         indexed = indexed.where(AuditSubject.seq < before)

@@ -28,7 +28,7 @@ class Principal:
     agency_code: str
     sector: Sector
     purposes: dict[str, PurposePolicy] = field(default_factory=dict)
-    credential: Literal["api_key", "oauth2"] = "api_key"
+    credential: Literal["api_key", "oauth2", "admin_token"] = "api_key"
     credential_id: str = ""  # key prefix or token id, for audit and logs
     limits: LimitPolicy = DEFAULT_LIMITS
 

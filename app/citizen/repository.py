@@ -10,7 +10,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit import repository as audit_repository
-from app.models import Agency, AgencyPurpose, AuditEvent, Citizen, Consent
+from app.models import Agency, AgencyPurpose, AuditEvent, Citizen, Consent, PersonalIdHistory
 
 
 def citizen_exists(session: Session, personal_id: str) -> bool:
@@ -64,6 +64,17 @@ def purpose_of(
     return None if row is None else (row[0], row[1])
 
 
+def numbers_before(session: Session, personal_id: str) -> list[str]:
+    """The personal IDs this citizen held before corrections (their records are theirs too)."""
+    return list(
+        session.execute(
+            select(PersonalIdHistory.previous_personal_id)
+            .join(Citizen, Citizen.id == PersonalIdHistory.citizen_id)
+            .where(Citizen.personal_id == personal_id)
+        ).scalars()
+    )
+
+
 def access_records(
     session: Session, personal_id: str, *, before: int | None, limit: int
 ) -> list[dict[str, Any]]:
@@ -89,7 +100,7 @@ def access_records(
         .where(
             AuditEvent.seq.in_(
                 audit_repository.seqs_about(
-                    personal_id,
+                    [personal_id, *numbers_before(session, personal_id)],
                     buckets=audit_repository.subject_buckets(session.connection()),
                     before=before,
                 )

@@ -76,6 +76,11 @@ def describe(record: Mapping[str, Any]) -> str:
     purpose = record.get("purpose_description") or record.get("purpose") or "no stated purpose"
     fields = listing([FIELD_WORDS.get(f, f.replace("_", " ")) for f in record.get("fields") or []])
     operation, outcome = record["operation"], record["outcome"]
+    if operation in CIVIL_WORDS:
+        if outcome == "recorded":
+            return f"{agency} {CIVIL_WORDS[operation]}."
+        reason = (record.get("code") or "refused").lower().replace("_", " ")
+        return f"{agency} asked to record a change to your record and was refused ({reason})."
     if outcome == "denied":
         reason = REFUSALS.get(record.get("code") or "", "it was not allowed")
         return f"{agency} asked for your data for “{purpose}” and was refused: {reason}."
@@ -92,8 +97,6 @@ def describe(record: Mapping[str, Any]) -> str:
         return f"You gave {agency} consent for “{purpose}”."
     if operation == "consent_withdraw":
         return f"You withdrew your consent to {agency} for “{purpose}”."
-    if operation in CIVIL_WORDS:
-        return f"{agency} {CIVIL_WORDS[operation]}."
     if operation == "event_feed":
         return (
             f"{agency} was told of a change to your {fields} through the change feed, "

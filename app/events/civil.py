@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from app.audit.entries import disclosure, refusal
 from app.audit.repository import append_within
 from app.audit.writer import AuditWriter
-from app.auth.principal import Principal
+from app.auth.principal import Principal, PurposePolicy
 from app.auth.service import authorize
 from app.db import Database
 from app.events import repository
@@ -36,7 +36,12 @@ from app.problems import ProblemError
 
 Build = Callable[[Connection, Any, date], list[dict[str, Any]]]
 # The admin token acts as the registry's own operator.
-ADMIN = Principal(agency_id=0, agency_code="popreg-admin", sector=Sector.CIVIL_REGISTRY)
+ADMIN = Principal(
+    agency_id=0,
+    agency_code="popreg-admin",
+    sector=Sector.CIVIL_REGISTRY,
+    credential="admin_token",
+)
 ADMIN_PURPOSE = "registry_administration"
 
 
@@ -58,17 +63,20 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 
 
-def registrar_purpose(principal: Principal, purpose: str | None) -> str:
-    """The purpose the change is recorded under; only civil-registry agencies (or admin)."""
+def registrar_purpose(principal: Principal, purpose: str | None) -> PurposePolicy | None:
+    """The policy the change is recorded under (None: the admin token, which sees all).
+
+    Only civil-registry agencies whose purpose allows ``register`` record changes.
+    """
     if principal is ADMIN:
-        return ADMIN_PURPOSE
+        return None
     policy = authorize(principal, purpose, Operation.REGISTER)
     if principal.sector is not Sector.CIVIL_REGISTRY:
         raise RegisterNotAllowedError(
             "Only civil-registry agencies record life events; "
             f"{principal.agency_code!r} is a {principal.sector.value} agency."
         )
-    return policy.code
+    return policy
 
 
 async def record(
@@ -82,9 +90,9 @@ async def record(
 ) -> Answer:
     """Record ``command``; ``idempotency`` is (key, request fingerprint) when a key was sent."""
     try:
-        code = registrar_purpose(principal, purpose)
+        policy = registrar_purpose(principal, purpose)
         return await run_in_threadpool(
-            _record, database, principal, code, command, request_id, idempotency
+            _record, database, principal, policy, command, request_id, idempotency
         )
     except ProblemError as error:
         subject = _subject(command.body)
@@ -97,12 +105,13 @@ async def record(
 def _record(
     database: Database,
     principal: Principal,
-    purpose: str,
+    policy: PurposePolicy | None,
     command: Command,
     request_id: str | None,
     idempotency: tuple[str, str] | None,
 ) -> Answer:
     agency = principal.agency_code
+    purpose = ADMIN_PURPOSE if policy is None else policy.code
     with repository.write_transaction(database.engine) as connection:
         if idempotency is not None:
             answered = repository.answered_request(connection, agency, idempotency[0])
@@ -146,7 +155,8 @@ def _record(
                 for row in rows
             ],
         )
-        body = {"operation_id": operation_id, "events": [event_document(r, None) for r in rows]}
+        # The registry answers with what the registrar's purpose may read of the change.
+        body = {"operation_id": operation_id, "events": [event_document(r, policy) for r in rows]}
         if idempotency is not None:
             repository.remember_request(
                 connection, agency, idempotency[0], idempotency[1], 201, body

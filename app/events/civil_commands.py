@@ -187,6 +187,9 @@ def register_death(connection: Connection, body: DeathRegistration, today: date)
     rules.check_event_date(body.death_date, today, deceased)
     repo.update_citizen(connection, deceased["id"], {"death_date": body.death_date})
     detail: Row = {"place_of_death": body.place_of_death} if body.place_of_death else {}
+    changes = {"vital_status": "deceased", "death_date": body.death_date.isoformat()}
+    previous = {"vital_status": "missing" if deceased["disappearance_date"] else "alive"}
+    events = [event(EventType.DEATH, deceased, body.death_date, changes, previous, detail)]
     spouse = (
         repo.citizen_by_id(connection, deceased["spouse_id"]) if deceased["spouse_id"] else None
     )
@@ -197,10 +200,16 @@ def register_death(connection: Connection, body: DeathRegistration, today: date)
     ):
         # The survivor is widowed; the spouse link stays, pointing at the deceased.
         repo.update_citizen(connection, spouse["id"], {"marital_status": MaritalStatus.WIDOWED})
-        detail["surviving_spouse"] = spouse["personal_id"]
-    changes = {"vital_status": "deceased", "death_date": body.death_date.isoformat()}
-    previous = {"vital_status": "missing" if deceased["disappearance_date"] else "alive"}
-    return [event(EventType.DEATH, deceased, body.death_date, changes, previous, detail)]
+        events.append(
+            event(
+                EventType.WIDOWHOOD,
+                spouse,
+                body.death_date,
+                {"marital_status": "widowed", "spouse": person(deceased)},
+                {"marital_status": "married"},
+            )
+        )
+    return events
 
 
 def change_residence(connection: Connection, body: ResidenceChange, today: date) -> list[Event]:

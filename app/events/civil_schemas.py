@@ -44,8 +44,8 @@ class BirthRegistration(Body):
                 "birth_date": "2026-11-20",
                 "place_of_birth": "Bệnh viện Phụ sản Hà Nội, Thành phố Hà Nội",
                 "birth_registration_province": "001",
-                "mother_personal_id": "001190000011",
-                "father_personal_id": "001088000010",
+                "mother_personal_id": "036188897030",
+                "father_personal_id": "001085895359",
             }
         }
     )
@@ -57,7 +57,7 @@ class DeathRegistration(Body):
     place_of_death: str | None = Field(default=None, max_length=300)
 
     model_config = ConfigDict(
-        json_schema_extra={"example": {"personal_id": "001088000010", "death_date": "2026-11-21"}}
+        json_schema_extra={"example": {"personal_id": "038050781215", "death_date": "2026-11-21"}}
     )
 
 
@@ -76,7 +76,7 @@ class ResidenceChange(Body):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "personal_id": "001088000010",
+                "personal_id": "001094270692",
                 "kind": "permanent",
                 "street": "Số 12 đường Trần Hưng Đạo",
                 "legacy_ward_code": "00004",
@@ -92,7 +92,7 @@ class Marriage(Body):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"spouses": ["001095000020", "001197000021"], "married_on": "2026-11-20"}
+            "example": {"spouses": ["031090066983", "040199085409"], "married_on": "2026-11-20"}
         }
     )
 
@@ -103,7 +103,7 @@ class Divorce(Body):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"spouses": ["001088000010", "001190000011"], "divorced_on": "2026-11-20"}
+            "example": {"spouses": ["017058896122", "017161992688"], "divorced_on": "2026-11-20"}
         }
     )
 
@@ -117,8 +117,8 @@ class NameChange(Body):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "personal_id": "001088000010",
-                "full_name": "Nguyễn Văn Hùng",
+                "personal_id": "048301366087",
+                "full_name": "Ngô Thị Lan",
                 "changed_on": "2026-11-20",
                 "reason": "Civil status change decision 12/QĐ-UBND",
             }
@@ -138,7 +138,7 @@ class CardReissue(Body):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"personal_id": "001088000010", "reason": "lost", "issued_on": "2026-11-20"}
+            "example": {"personal_id": "001094270692", "reason": "lost", "issued_on": "2026-11-20"}
         }
     )
 
@@ -158,9 +158,9 @@ class IdCorrection(Body):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "personal_id": "001088000010",
+                "personal_id": "075080454370",
                 "reason": "wrong_birth_year",
-                "birth_date": "1989-03-02",
+                "birth_date": "1981-03-03",
                 "corrected_on": "2026-11-20",
             }
         }
@@ -171,7 +171,7 @@ EVENT_EXAMPLE: dict[str, Any] = {
     "id": 1842,
     "cursor": "1842",
     "type": "death",
-    "personal_id": "001088000010",
+    "personal_id": "001085895359",
     "occurred_on": "2026-11-21",
     "recorded_at": "2026-11-22T09:15:02.114+00:00",
     "changes": {"vital_status": "deceased", "death_date": "2026-11-21"},

@@ -16,6 +16,7 @@ import logging
 import random
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,26 @@ def backoff_seconds(failures: int, base: float, cap: float, rng: random.Random) 
     return float(ceiling * (0.5 + rng.random() / 2))
 
 
+@dataclass(slots=True)
+class Attempt:
+    """The outcome of one send, waiting to be written with others in one transaction."""
+
+    delivery: dict[str, Any]
+    started: datetime
+    duration_ms: int
+    status: int | None
+    error: str | None
+    audited: bool
+
+
 class WebhookDispatcher:
+    """Claims due deliveries, keeps up to ``webhook_concurrency`` in flight, records outcomes.
+
+    Outcomes are written in batches (one transaction for every send that finished in
+    the last few milliseconds): on SQLite each transaction takes the database's one
+    write lock, which the civil-registry writes need too.
+    """
+
     def __init__(
         self,
         database: Database,
@@ -57,10 +77,14 @@ class WebhookDispatcher:
         self.audit = audit
         self.settings = settings
         self.name = name
+        self.token = secrets.token_hex(8)  # this dispatcher's claims
         self._client = client
         self._owns_client = client is None
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._finished = asyncio.Event()
+        self._done: list[Attempt] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._rng = random.Random()  # noqa: S311 - jitter, not a secret
         self.lease = timedelta(seconds=2 * settings.webhook_timeout_seconds + 5)
@@ -72,59 +96,97 @@ class WebhookDispatcher:
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT},
             )
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._claim_forever(), name=f"{self.name}-claims"),
+            loop.create_task(self._record_forever(), name=f"{self.name}-outcomes"),
+        ]
 
     def wake(self) -> None:
         """Look at the outbox now (a change was just recorded) instead of at the next poll."""
         self._wakeup.set()
 
     async def stop(self) -> None:
-        """Let deliveries in flight finish (up to the receiver timeout), then stop."""
+        """Let deliveries in flight finish (up to the receiver timeout), record them, stop."""
         self._stopping = True
         self._wakeup.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(
-                    asyncio.shield(self._task), self.settings.webhook_timeout_seconds + 1
-                )
-            except (TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
-            self._task = None
+        if self._in_flight:
+            await asyncio.wait(
+                set(self._in_flight), timeout=self.settings.webhook_timeout_seconds + 1
+            )
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        with contextlib.suppress(SQLAlchemyError):
+            await run_in_threadpool(self._record, self._take_done())
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
-    async def _run(self) -> None:
+    async def run_once(self) -> int:
+        """Claim, audit, send and record one batch; returns how many were attempted."""
+        claimed = await run_in_threadpool(self._claim, self.settings.webhook_concurrency)
+        if not claimed:
+            return 0
+        audited = await self._audit(claimed)
+        attempts = await asyncio.gather(*(self._send(d, audited) for d in claimed))
+        await run_in_threadpool(self._record, list(attempts))
+        return len(claimed)
+
+    async def _claim_forever(self) -> None:
+        capacity = self.settings.webhook_concurrency
         while not self._stopping:
-            try:
-                sent = await self.run_once()
-            except SQLAlchemyError:
-                logger.exception("webhook outbox unavailable; retrying")
-                sent = 0
-            if sent or self._stopping:
+            free = capacity - len(self._in_flight)
+            claimed: list[dict[str, Any]] = []
+            if free > 0:
+                try:
+                    claimed = await run_in_threadpool(self._claim, free)
+                except SQLAlchemyError:
+                    logger.exception("webhook outbox unavailable; retrying")
+            if claimed:
+                audited = await self._audit(claimed)
+                for delivery in claimed:
+                    task = asyncio.get_running_loop().create_task(self._send_one(delivery, audited))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._in_flight.discard)
                 continue
+            # Woken by a new event, by an outcome recorded (the next delivery about that
+            # citizen may now go), or by the poll interval (retries falling due).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.settings.webhook_poll_seconds)
             self._wakeup.clear()
 
-    async def run_once(self) -> int:
-        """Claim, audit and send what is due; returns how many deliveries were attempted."""
-        token = secrets.token_hex(8)
-        claimed = await run_in_threadpool(self._claim, token)
-        if not claimed:
-            return 0
-        audited = await self._audit(claimed)
-        await asyncio.gather(*(self._send(token, d, audited) for d in claimed))
-        return len(claimed)
+    async def _send_one(self, delivery: dict[str, Any], audited: bool) -> None:
+        attempt = await self._send(delivery, audited)
+        # Not ``self._done.append(await …)``: that binds the list before the await, and
+        # the recorder may have swapped it for a new one meanwhile (the outcome was lost).
+        self._done.append(attempt)
+        self._finished.set()
 
-    def _claim(self, token: str) -> list[dict[str, Any]]:
+    async def _record_forever(self) -> None:
+        while True:
+            await self._finished.wait()
+            await asyncio.sleep(0.005)  # sends finishing together share a transaction
+            self._finished.clear()
+            done = self._take_done()
+            try:
+                await run_in_threadpool(self._record, done)
+            except Exception:
+                # Their claims stay; when the leases run out the deliveries are sent again.
+                logger.exception("webhook outcomes not recorded; they will be retried")
+            self._wakeup.set()
+
+    def _take_done(self) -> list[Attempt]:
+        done, self._done = self._done, []
+        return done
+
+    def _claim(self, limit: int) -> list[dict[str, Any]]:
         now = utcnow()
         with self.database.engine.connect() as connection:
             if not outbox.has_due(connection, now):
                 return []
         with immediate_transaction(self.database.engine) as connection:
-            return outbox.claim_due(
-                connection, token, now, self.lease, self.settings.webhook_concurrency
-            )
+            return outbox.claim_due(connection, self.token, now, self.lease, limit)
 
     async def _audit(self, claimed: list[dict[str, Any]]) -> bool:
         """Audit the disclosures not audited yet; False if the audit log cannot be written."""
@@ -152,12 +214,9 @@ class WebhookDispatcher:
         except Exception:
             logger.warning("audit log unavailable: deliveries held back")
             return False
-        ids = [d["id"] for d in fresh]
-        with self.database.engine.begin() as connection:
-            outbox.mark_audited(connection, ids)
         return True
 
-    async def _send(self, token: str, delivery: dict[str, Any], audited: bool) -> None:
+    async def _send(self, delivery: dict[str, Any], audited: bool) -> Attempt:
         started = utcnow()
         clock = time.perf_counter()
         status: int | None = None
@@ -167,7 +226,7 @@ class WebhookDispatcher:
         else:
             status, error = await self._post(delivery)
         duration_ms = round((time.perf_counter() - clock) * 1000)
-        await run_in_threadpool(self._finish, token, delivery, started, duration_ms, status, error)
+        return Attempt(delivery, started, duration_ms, status, error, audited)
 
     async def _post(self, delivery: dict[str, Any]) -> tuple[int | None, str | None]:
         assert self._client is not None
@@ -183,33 +242,45 @@ class WebhookDispatcher:
         try:
             response = await self._client.post(delivery["url"], content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return None, f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+            return None, f"{type(exc).__name__}: {exc}"[:300]
+        except Exception as exc:  # a failed attempt all the same; never lose its outcome
+            logger.exception("unexpected error sending delivery %s", delivery["id"])
+            return None, f"{type(exc).__name__}: {exc}"[:300]
         if 200 <= response.status_code < 300:
             return response.status_code, None
         return response.status_code, f"HTTP {response.status_code}"
 
-    def _finish(
-        self,
-        token: str,
-        delivery: dict[str, Any],
-        started: datetime,
-        duration_ms: int,
-        status: int | None,
-        error: str | None,
-    ) -> None:
-        attempts = int(delivery["attempts"])
+    def _record(self, attempts: list[Attempt]) -> None:
+        """Write every outcome and its attempt-log row in one transaction."""
+        if not attempts:
+            return
         now = utcnow()
-        values: dict[str, Any] = {"last_status": status, "last_error": error}
-        if error is None:
+        taken_over = 0
+        with self.database.engine.begin() as connection:
+            for attempt in attempts:
+                values, log = self._outcome(attempt, now)
+                kept = outbox.finish_attempt(
+                    connection, attempt.delivery["id"], self.token, values, log
+                )
+                taken_over += not kept
+        if taken_over:
+            logger.info("%d deliveries were taken over after their lease ran out", taken_over)
+
+    def _outcome(self, attempt: Attempt, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+        tries = int(attempt.delivery["attempts"])
+        values: dict[str, Any] = {"last_status": attempt.status, "last_error": attempt.error}
+        if attempt.audited:
+            values["audited"] = True
+        if attempt.error is None:
             outcome = "delivered"
             values.update(state=DeliveryState.DELIVERED, delivered_at=now)
-        elif attempts >= self.settings.webhook_max_attempts:
+        elif tries >= self.settings.webhook_max_attempts:
             outcome = "dead"
             values.update(state=DeliveryState.DEAD)
         else:
             outcome = "retry"
             wait = backoff_seconds(
-                attempts,
+                tries,
                 self.settings.webhook_backoff_base_seconds,
                 self.settings.webhook_backoff_max_seconds,
                 self._rng,
@@ -217,15 +288,12 @@ class WebhookDispatcher:
             values.update(
                 state=DeliveryState.PENDING, next_attempt_at=now + timedelta(seconds=wait)
             )
-        attempt = {
-            "number": attempts,
-            "started_at": started,
-            "duration_ms": duration_ms,
-            "status_code": status,
-            "error": error,
+        log = {
+            "number": tries,
+            "started_at": attempt.started,
+            "duration_ms": attempt.duration_ms,
+            "status_code": attempt.status,
+            "error": attempt.error,
             "outcome": outcome,
         }
-        with self.database.engine.begin() as connection:
-            kept = outbox.finish_attempt(connection, delivery["id"], token, values, attempt)
-        if not kept:
-            logger.info("delivery %s was taken over after its lease ran out", delivery["id"])
+        return values, log

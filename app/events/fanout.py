@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import PurposePolicy
 from app.citizen.service import consent_is_live
 from app.events import outbox
-from app.events.types import disclosed_fields, event_document, narrowed
+from app.events.types import disclosed_fields, event_document, narrowed, tells_anything
 from app.models import DeliveryState, EventType
 from app.models.base import utcnow
 from app.models.enums import CitizenField, Operation
@@ -54,6 +54,8 @@ def enqueue_deliveries(connection: Connection, events: Sequence[dict[str, Any]])
             if policy.consent_required and not _consented(connection, sub, event):
                 continue
             document = event_document(event, policy)
+            if not tells_anything(document):
+                continue
             body = {"subscription_id": sub["id"], "event": document}
             rows.append(
                 {

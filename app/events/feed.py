@@ -22,7 +22,13 @@ from app.citizen.service import consent_is_live
 from app.db import Database
 from app.events import repository
 from app.events.errors import EventTypeNotAllowedError, InvalidCursorError, UnknownEventTypeError
-from app.events.types import disclosed_fields, event_document, followable_types, narrowed
+from app.events.types import (
+    disclosed_fields,
+    event_document,
+    followable_types,
+    narrowed,
+    tells_anything,
+)
 from app.models import EventType
 from app.models.enums import Operation
 from app.problems import ProblemError
@@ -130,7 +136,7 @@ def _page(
         if policy.consent_required and rows:
             with Session(bind=connection) as session:
                 rows = [r for r in rows if _consented(session, principal, policy, r)]
-    events = [event_document(r, policy) for r in rows]
+    events = [d for d in (event_document(r, policy) for r in rows) if tells_anything(d)]
     return Page(events, next_cursor, has_more, names)
 
 

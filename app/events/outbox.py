@@ -213,13 +213,6 @@ def claim_due(
     return [dict(row._mapping) for row in rows]
 
 
-def mark_audited(connection: Connection, delivery_ids: Sequence[int]) -> None:
-    if delivery_ids:
-        connection.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids)).values(audited=True)
-        )
-
-
 def finish_attempt(
     connection: Connection,
     delivery_id: int,
@@ -235,7 +228,15 @@ def finish_attempt(
     )
     if result.rowcount != 1:
         return False
-    connection.execute(insert(WebhookAttempt).values(delivery_id=delivery_id, **attempt))
+    # Numbered across redeliveries too, so the log reads in order.
+    earlier = connection.execute(
+        select(func.count()).where(WebhookAttempt.delivery_id == delivery_id)
+    ).scalar_one()
+    connection.execute(
+        insert(WebhookAttempt).values(
+            delivery_id=delivery_id, **{**attempt, "number": int(earlier) + 1}
+        )
+    )
     return True
 
 
@@ -263,7 +264,7 @@ def attempts_of(connection: Connection, delivery_ids: Sequence[int]) -> dict[int
     rows = connection.execute(
         select(WebhookAttempt)
         .where(WebhookAttempt.delivery_id.in_(delivery_ids))
-        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.id)
     )
     for row in rows:
         found[int(row.delivery_id)].append(dict(row._mapping))
@@ -290,6 +291,8 @@ def redeliver(connection: Connection, delivery_id: int, now: datetime) -> None:
             next_attempt_at=now,
             claim_token=None,
             lease_until=None,
+            last_status=None,
+            last_error=None,
             audited=False,
         )
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.audit.entries import disclosure, refusal
 from app.auth.dependencies import PrincipalDep, PurposeHeader
 from app.events import feed, subscriptions
 from app.events.schemas import (
@@ -20,7 +21,7 @@ from app.events.schemas import (
 )
 from app.limits import admit_request
 from app.models import DeliveryState
-from app.problems import current_request_id, problem_responses
+from app.problems import ProblemError, current_request_id, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -136,8 +137,33 @@ async def create_subscription(
     redeliver it. Events about one citizen arrive in order. The secret is shown only once."""
     await admit_request(request, principal)
     state = request.app.state
-    created = await run_in_threadpool(
-        subscriptions.create, state.database, state.settings, principal, body
+    request_id = current_request_id(request)
+    asked = {"event_types": [t.value for t in body.event_types], "url": body.url[:200]}
+    try:
+        created = await run_in_threadpool(
+            subscriptions.create, state.database, state.settings, principal, body
+        )
+    except ProblemError as error:
+        await state.audit.record(
+            refusal(principal, body.purpose, "subscribe", request_id, error, detail=asked)
+        )
+        raise
+    # Who follows which changes (and of how many citizens) is itself on the record.
+    await state.audit.record(
+        disclosure(
+            principal,
+            created["purpose"],
+            "subscribe",
+            request_id,
+            personal_id=None,
+            fields=[],
+            outcome="recorded",
+            detail={
+                **asked,
+                "subscription_id": created["id"],
+                "watched_citizens": created["watched_citizens"],
+            },
+        )
     )
     response.headers["Location"] = f"/v1/subscriptions/{created['id']}"
     return SubscriptionCreated.model_validate(created)
@@ -171,7 +197,8 @@ async def get_subscription(
 async def delete_subscription(
     subscription_id: SubscriptionId, request: Request, principal: PrincipalDep
 ) -> Response:
-    """Stops deliveries: those not yet delivered are cancelled; the delivery log stays."""
+    """Stops deliveries: those not yet delivered are cancelled. The subscription and its
+    delivery log are no longer served (they stay in the database, as the audit log does)."""
     await admit_request(request, principal)
     await run_in_threadpool(
         subscriptions.delete, request.app.state.database, principal, subscription_id

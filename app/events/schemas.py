@@ -40,7 +40,7 @@ class SubscriptionCreate(BaseModel):
                 "url": "https://bank.example/hooks/popreg",
                 "purpose": "kyc_refresh",
                 "event_types": ["death", "name_change"],
-                "personal_ids": ["001085000001"],
+                "personal_ids": ["001085895359"],
                 "description": "Freeze accounts of deceased customers",
             }
         },
@@ -137,7 +137,7 @@ class DeliveryRead(BaseModel):
                 "id": 311,
                 "event_id": 1842,
                 "event_type": "death",
-                "personal_id": "001085000001",
+                "personal_id": "001085895359",
                 "state": "delivered",
                 "attempts": 2,
                 "next_attempt_at": None,

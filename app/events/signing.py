@@ -3,8 +3,8 @@
 The HMAC covers ``"<t>." + body`` with the subscription's secret, so a receiver
 can check both that popreg sent the body and that it was sent recently (a
 replayed old delivery fails the time check). Receivers copy ``verify_signature``
-(docs/events.md has it standalone); ``v1`` may appear more than once during a
-secret rotation, and any match is enough.
+(docs/events.md has it standalone). popreg sends one ``v1``; the check accepts any
+of several, so a receiver written this way keeps working if more are ever sent.
 """
 
 from __future__ import annotations

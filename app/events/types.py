@@ -21,8 +21,9 @@ ADDRESSES = frozenset({F.PERMANENT_ADDRESS, F.TEMPORARY_ADDRESS, F.CURRENT_ADDRE
 # The fields that tell each kind of change: a purpose may follow a type if it may
 # read one of them (documented in docs/events.md).
 TELLING_FIELDS: dict[EventType, frozenset[F]] = {
-    EventType.BIRTH: frozenset({F.FATHER, F.MOTHER, F.CHILDREN}),
+    EventType.BIRTH: frozenset({F.FATHER, F.MOTHER}),
     EventType.DEATH: frozenset({F.VITAL_STATUS, F.DEATH_DATE}),
+    EventType.WIDOWHOOD: frozenset({F.MARITAL_STATUS, F.SPOUSE}),
     EventType.RESIDENCE_CHANGE: ADDRESSES,
     EventType.MARRIAGE: frozenset({F.MARITAL_STATUS, F.SPOUSE}),
     EventType.DIVORCE: frozenset({F.MARITAL_STATUS, F.SPOUSE}),
@@ -73,6 +74,12 @@ def event_document(event: Mapping[str, Any], policy: PurposePolicy | None) -> di
         "changes": changes,
         "previous": previous,
     }
+
+
+def tells_anything(document: Mapping[str, Any]) -> bool:
+    """Whether the reader may see any of what changed (a purpose that reads the permanent
+    address follows moves, but not a move of the current address)."""
+    return bool(document["changes"] or document["previous"])
 
 
 def disclosed_fields(document: Mapping[str, Any]) -> list[str]:

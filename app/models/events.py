@@ -33,6 +33,7 @@ class EventType(StrEnum):
 
     BIRTH = "birth"
     DEATH = "death"
+    WIDOWHOOD = "widowhood"  # the surviving spouse of a death
     RESIDENCE_CHANGE = "residence_change"
     MARRIAGE = "marriage"
     DIVORCE = "divorce"

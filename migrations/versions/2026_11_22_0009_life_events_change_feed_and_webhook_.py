@@ -85,6 +85,7 @@ def upgrade() -> None:
             sa.Enum(
                 "birth",
                 "death",
+                "widowhood",
                 "residence_change",
                 "marriage",
                 "divorce",

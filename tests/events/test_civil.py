@@ -113,8 +113,11 @@ async def test_a_death_is_recorded_once_and_widows_the_spouse(
     husband, wife = people.couple()
     first = await civil("deaths", {"personal_id": husband, "death_date": today()})
     assert first.status_code == 201, first.text
-    (event,) = first.json()["events"]
-    assert event["changes"] == {"vital_status": "deceased", "death_date": today()}
+    death, widowhood = first.json()["events"]
+    assert death["changes"] == {"vital_status": "deceased", "death_date": today()}
+    assert (widowhood["type"], widowhood["personal_id"]) == ("widowhood", wife)
+    assert widowhood["changes"]["marital_status"] == "widowed"
+    assert widowhood["changes"]["spouse"]["personal_id"] == husband
     assert citizen_row(engine, wife)["marital_status"] == "widowed"
     again = await civil("deaths", {"personal_id": husband, "death_date": today()})
     assert again.status_code == 409
@@ -359,3 +362,29 @@ async def test_changes_and_refusals_are_audited(
     outcomes = [(r["operation"], r["outcome"], r.get("code")) for r in records]
     assert ("civil_death", "recorded", None) in outcomes
     assert ("civil_death", "denied", "CITIZEN_DECEASED") in outcomes
+
+
+async def test_after_an_id_correction_the_citizen_still_sees_the_old_numbers_records(
+    civil: Civil, people: People, client: httpx.AsyncClient
+) -> None:
+    from tests.citizen.test_router import sign_in
+
+    someone = people.add(birth_date=date(1992, 2, 2))
+    await civil(
+        "name-changes", {"personal_id": someone, "full_name": "Tên Cũ", "changed_on": today()}
+    )
+    corrected = await civil(
+        "id-corrections",
+        {
+            "personal_id": someone,
+            "reason": "wrong_birth_year",
+            "birth_date": "1993-02-02",
+            "corrected_on": today(),
+        },
+    )
+    new_id = corrected.json()["events"][0]["personal_id"]
+    citizen = await sign_in(client, new_id)
+    log = (await client.get("/v1/me/access-log", headers=citizen)).json()["records"]
+    summaries = [r["summary"] for r in log]
+    assert any("corrected your personal ID number" in s for s in summaries), summaries
+    assert any("recorded your change of name" in s for s in summaries), summaries

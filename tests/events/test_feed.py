@@ -169,3 +169,72 @@ async def test_a_living_citizen_sees_who_followed_their_move(
     texts = [r["summary"] for r in log]
     assert any("recorded your change of residence" in t for t in texts), texts
     assert any("through the change feed" in t for t in texts), texts
+
+
+async def test_a_purpose_that_needs_consent_sees_only_consenting_citizens(
+    committing_client: httpx.AsyncClient, people: People
+) -> None:
+    client = committing_client
+    admin = {"Authorization": "Bearer sandbox-admin-token"}
+    code = f"consent-bank-{people.add()[-6:]}"
+    created = await client.post(
+        "/v1/admin/agencies",
+        headers=admin,
+        json={
+            "code": code,
+            "name": "Consent Bank (test)",
+            "sector": "bank",
+            "purposes": {
+                "estate_notice": {
+                    "description": "Hear of the death of customers who agreed to it",
+                    "operations": ["subscribe"],
+                    "fields": ["personal_id", "vital_status", "death_date"],
+                    "consent_required": True,
+                }
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    feed = {"X-API-Key": created.json()["api_key"]["api_key"], "X-Purpose": "estate_notice"}
+    agreed, silent = people.add(), people.add()
+    citizen = await sign_in(client, agreed)
+    granted = await client.post(
+        "/v1/me/consents", json={"agency": code, "purpose": "estate_notice"}, headers=citizen
+    )
+    assert granted.status_code == 201, granted.text
+    cursor = await latest(client, feed)
+    civil_headers = {"X-API-Key": key(CIVIL), "X-Purpose": "civil_status"}
+    for someone in (silent, agreed):
+        response = await client.post(
+            "/v1/civil/deaths",
+            json={"personal_id": someone, "death_date": today()},
+            headers=civil_headers,
+        )
+        assert response.status_code == 201, response.text
+    page = await read(client, feed, cursor)
+    assert [e["personal_id"] for e in page["events"]] == [agreed]  # type: ignore[attr-defined]
+    assert int(str(page["next_cursor"])) > int(cursor)
+
+
+async def test_a_purpose_sees_no_event_it_could_read_nothing_of(
+    client: httpx.AsyncClient, civil: Civil, people: People
+) -> None:
+    insurance = {"X-API-Key": key("social-insurance-demo"), "X-Purpose": "benefit_records"}
+    someone = people.add()
+    cursor = await latest(client, insurance)
+    for kind in ("current", "permanent"):
+        response = await civil(
+            "residence-changes",
+            {
+                "personal_id": someone,
+                "kind": kind,
+                "street": "Số 2 đường Nguyễn Huệ",
+                "legacy_ward_code": "00004",
+                "moved_on": today(),
+            },
+        )
+        assert response.status_code == 201, response.text
+    page = await read(client, insurance, cursor, types="residence_change")
+    mine = [e for e in page["events"] if e["personal_id"] == someone]  # type: ignore[attr-defined]
+    # It reads the permanent address only: the move of the current address is not its to see.
+    assert [list(e["changes"]) for e in mine] == [["permanent_address"]]

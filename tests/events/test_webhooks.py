@@ -101,6 +101,12 @@ async def test_a_followed_customer_death_arrives_signed_with_only_allowed_fields
     )
     assert sub["secret"].startswith("whsec_")
     assert sub["watched_citizens"] == 1
+    on_record = (
+        await client.get(
+            "/v1/audit/events", params={"operation": "subscribe"}, headers={"X-API-Key": key(BANK)}
+        )
+    ).json()["events"]
+    assert sub["id"] in [r["detail"]["subscription_id"] for r in on_record]
     await civil("deaths", {"personal_id": stranger, "death_date": today()})
     await civil("deaths", {"personal_id": customer, "death_date": today()})
     await pump(lambda: len(receiver.received) >= 1)
@@ -216,8 +222,15 @@ async def test_a_delivery_is_dead_after_its_attempts_and_can_be_redelivered(
         headers={"X-API-Key": key(BANK)},
     )
     assert again.status_code == 202, again.text
-    assert again.json()["state"] == "pending"
+    assert (again.json()["state"], again.json()["last_status"]) == ("pending", None)
     await pump(lambda: len(receiver.received) == 1)
+    await asyncio.sleep(0.1)
+    (done,) = await deliveries(client, BANK, sub["id"])
+    assert [(a["number"], a["status_code"]) for a in done["attempt_log"]] == [
+        (1, 503),
+        (2, 503),
+        (3, 200),
+    ]
     missing = await client.post(
         f"/v1/subscriptions/{sub['id']}/deliveries/999999999/redeliver",
         headers={"X-API-Key": key(BANK)},
@@ -343,3 +356,33 @@ async def test_two_dispatchers_on_postgresql_never_send_one_delivery_twice(
             db.dispose()
     ids = [e["personal_id"] for e in receiver.events()]
     assert sorted(ids) == sorted(folks)
+
+
+async def test_the_running_dispatcher_records_every_outcome_exactly_once(
+    client: httpx.AsyncClient,
+    civil: Civil,
+    people: People,
+    receiver: Receiver,
+    subscribe: Callable[..., Awaitable[Any]],
+    dispatcher: WebhookDispatcher,
+) -> None:
+    folks = [people.add() for _ in range(40)]
+    sub = await subscribe(
+        BANK, url=receiver.url, purpose="kyc_refresh", event_types=["death"], personal_ids=folks
+    )
+    dispatcher.start()
+    try:
+        for someone in folks:
+            await civil("deaths", {"personal_id": someone, "death_date": today()})
+            dispatcher.wake()
+        deadline = time.monotonic() + 15
+        while True:
+            log = await deliveries(client, BANK, sub["id"], limit=100)
+            if len(log) == len(folks) and all(d["state"] == "delivered" for d in log):
+                break
+            assert time.monotonic() < deadline, [d["state"] for d in log]
+            await asyncio.sleep(0.1)
+    finally:
+        await dispatcher.stop()
+    assert sorted(e["personal_id"] for e in receiver.events()) == sorted(folks)
+    assert {(d["attempts"], len(d["attempt_log"])) for d in log} == {(1, 1)}
