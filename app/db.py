@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -119,6 +120,27 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.close()
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """This process's turn at a SQLite database's one write lock (a no-op elsewhere).
+
+    SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5 …
+    100 ms), so under contention the next writer is whoever wakes at the right time
+    and some wait for long. Writers of one process queue on this lock instead and go
+    as soon as it is free; other processes still meet at SQLite's own lock.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.Lock()
+    return lock
+
+
 @contextmanager
 def immediate_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds SQLite's write lock from its first statement.
@@ -128,7 +150,7 @@ def immediate_transaction(engine: Engine) -> Iterator[Connection]:
     ``BEGIN IMMEDIATE`` waits for the lock first instead. PostgreSQL: a plain
     transaction (lock rows with ``FOR UPDATE`` where it matters).
     """
-    with engine.connect() as connection:
+    with sqlite_write_lock(engine), engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:

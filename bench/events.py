@@ -8,7 +8,8 @@
    scratch copy with `popreg serve` (rate limits and access log off).
 2. Three agencies subscribe a webhook receiver on loopback: the bank (deaths and name
    changes of everyone), social insurance (deaths, moves, names, ID corrections) and the
-   civil registry itself (every type).
+   civil registry itself (every type). A purpose gets only the events it can read
+   something of (social insurance reads permanent addresses, so not these moves).
 3. Records --events changes (moves 60 %, name changes 30 %, deaths 10 %, each on a
    different living adult) through the API with --concurrency requests in flight, then
    waits until every delivery owed has arrived.
@@ -57,7 +58,7 @@ SUBSCRIBERS = {
     ),
     "civil-registry-demo": (
         "civil_status",
-        ["birth", "death", "residence_change", "marriage", "divorce", "name_change"],
+        ["birth", "death", "widowhood", "residence_change", "marriage", "divorce", "name_change"],
     ),
 }
 MIX = [("residence_change", 0.6), ("name_change", 0.3), ("death", 0.1)]
@@ -194,7 +195,7 @@ def body_for(
 
 
 async def record(
-    base: str, people: list[str], concurrency: int
+    base: str, people: list[str], concurrency: int, rate: float | None
 ) -> tuple[list[float], dict[str, int], float]:
     civil = {"X-API-Key": demo_api_key("civil-registry-demo").secret, "X-Purpose": "civil_status"}
     rng = random.Random(11)
@@ -209,6 +210,8 @@ async def record(
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             n = queue.get_nowait()
+            if rate:  # paced: event n is due n / rate seconds after the start
+                await asyncio.sleep(max(0.0, begun + n / rate - time.perf_counter()))
             path, body = body_for(kinds[n], people[n], n, ward_codes)
             started = time.perf_counter()
             response = await client.post(f"{base}/v1/civil/{path}", json=body, headers=civil)
@@ -217,10 +220,22 @@ async def record(
                 raise SystemExit(f"{path}: {response.status_code} {response.text}")
             counts[kinds[n]] = counts.get(kinds[n], 0) + 1
 
-    started = time.perf_counter()
+    started = begun = time.perf_counter()
     async with httpx.AsyncClient(timeout=30) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return latencies, counts, time.perf_counter() - started
+
+
+def outbox_counts(base: str) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for agency in SUBSCRIBERS:
+        listed = httpx.get(
+            f"{base}/v1/subscriptions", headers={"X-API-Key": demo_api_key(agency).secret}
+        ).json()["subscriptions"]
+        for subscription in listed:
+            for state, count in subscription["deliveries"].items():
+                total[state] = total.get(state, 0) + count
+    return total
 
 
 def pct(values: list[float], q: int) -> float:
@@ -233,6 +248,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="events per second (default: as fast as it goes)"
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="send webhooks from a `popreg worker` process instead of the server",
+    )
     parser.add_argument(
         "--postgres", default=os.environ.get("POPREG_BENCH_POSTGRES", DEFAULT_POSTGRES)
     )
@@ -253,8 +276,15 @@ def main() -> None:
         "POPREG_WEBHOOK_POLL_SECONDS": "0.2",
     }
     log = (WORK / "events.log").open("ab")
+    if args.worker:
+        env["POPREG_WEBHOOKS"] = "false"
     server = subprocess.Popen(
         [str(BIN / "popreg"), "serve", "--port", str(PORT)], env=env, stdout=log, stderr=log
+    )
+    worker = (
+        subprocess.Popen([str(BIN / "popreg"), "worker"], env=env, stdout=log, stderr=log)
+        if args.worker
+        else None
     )
     try:
         wait_until_up(base, server)
@@ -265,25 +295,29 @@ def main() -> None:
                 json={"url": receiver.url, "purpose": purpose, "event_types": types},
             )
             response.raise_for_status()
-        latencies, counts, seconds = asyncio.run(record(base, people, args.concurrency))
-        owed = sum(
-            count
-            for kind, count in counts.items()
-            for _, types in SUBSCRIBERS.values()
-            if kind in types
-        )
+        latencies, counts, seconds = asyncio.run(record(base, people, args.concurrency, args.rate))
+        # What is owed is what the outbox holds (a purpose gets only events it can read).
         deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            counts = outbox_counts(base)
+            if counts["pending"] + counts["sending"] == 0:
+                break
+            time.sleep(0.2)
+        owed = sum(counts.values())
         while len(receiver.lags) < owed and time.monotonic() < deadline:
             time.sleep(0.1)
-        finished = time.perf_counter()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
         receiver.server.shutdown()
     lags = receiver.lags
     span = max(receiver.arrivals) - min(receiver.arrivals) if receiver.arrivals else 0.0
     print(
-        f"\n{args.backend}, {args.citizens:,} citizens, {args.events:,} events, "
+        f"\n{args.backend}, webhooks sent by {'a popreg worker' if args.worker else 'the server'}, "
+        f"{args.citizens:,} citizens, {args.events:,} events"
+        f"{f' paced at {args.rate:g}/s' if args.rate else ''}, "
         f"concurrency {args.concurrency}, 3 subscribers ({uuid.uuid4().hex[:6]})\n"
     )
     print("| measure | value |")
@@ -306,7 +340,6 @@ def main() -> None:
             f"| lag recorded → received p50 / p99 / max | {pct(lags, 50) * 1000:.0f} ms / "
             f"{pct(lags, 99) * 1000:.0f} ms / {max(lags) * 1000:.0f} ms |"
         )
-    del finished
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Select, func, insert, select, union_all, update
 
 from app.audit.records import AuditEntry, chain
+from app.db import sqlite_write_lock
 from app.models import AuditEvent, AuditHead, AuditIndexState, AuditSubject
 
 EVENT_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
@@ -50,25 +51,26 @@ def _append_sqlite(
     connection = kept if kept is not None else engine.raw_connection()
     try:
         cursor = connection.cursor()
-        # A deferred BEGIN would read the head under a shared lock and then fail to
-        # upgrade it if another process did the same; IMMEDIATE waits its turn instead.
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            head_seq, head_hash = cursor.execute(
-                "SELECT seq, hash FROM audit_head WHERE id = 1"
-            ).fetchone()
-            rows = chain(entries, head_seq, head_hash)
-            cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
-            cursor.execute(
-                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-                (rows[-1]["seq"], rows[-1]["hash"]),
-            )
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            cursor.close()
+        with sqlite_write_lock(engine):
+            # A deferred BEGIN would read the head under a shared lock and then fail to
+            # upgrade it if another process did the same; IMMEDIATE waits its turn instead.
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                head_seq, head_hash = cursor.execute(
+                    "SELECT seq, hash FROM audit_head WHERE id = 1"
+                ).fetchone()
+                rows = chain(entries, head_seq, head_hash)
+                cursor.executemany(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
+                cursor.execute(
+                    "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+                    (rows[-1]["seq"], rows[-1]["hash"]),
+                )
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
         return rows
     finally:
         if kept is None:

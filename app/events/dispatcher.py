@@ -36,6 +36,7 @@ from app.models.base import utcnow
 
 logger = logging.getLogger("popreg.webhooks")
 USER_AGENT = f"popreg-webhooks/{__version__}"
+CLAIM_AHEAD = 4
 
 
 def backoff_seconds(failures: int, base: float, cap: float, rng: random.Random) -> float:
@@ -87,7 +88,12 @@ class WebhookDispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._rng = random.Random()  # noqa: S311 - jitter, not a secret
-        self.lease = timedelta(seconds=2 * settings.webhook_timeout_seconds + 5)
+        # Claimed ahead of sending: a few batches' worth, so that under a backlog one
+        # claim transaction serves many sends. A claim waits for at most
+        # CLAIM_AHEAD rounds of sends, each bounded by the receiver timeout.
+        self.capacity = settings.webhook_concurrency * CLAIM_AHEAD
+        self._sending = asyncio.Semaphore(settings.webhook_concurrency)
+        self.lease = timedelta(seconds=(CLAIM_AHEAD + 1) * settings.webhook_timeout_seconds + 5)
 
     def start(self) -> None:
         if self._client is None:
@@ -134,7 +140,7 @@ class WebhookDispatcher:
         return len(claimed)
 
     async def _claim_forever(self) -> None:
-        capacity = self.settings.webhook_concurrency
+        capacity = self.capacity
         while not self._stopping:
             free = capacity - len(self._in_flight)
             claimed: list[dict[str, Any]] = []
@@ -157,7 +163,8 @@ class WebhookDispatcher:
             self._wakeup.clear()
 
     async def _send_one(self, delivery: dict[str, Any], audited: bool) -> None:
-        attempt = await self._send(delivery, audited)
+        async with self._sending:
+            attempt = await self._send(delivery, audited)
         # Not ``self._done.append(await …)``: that binds the list before the await, and
         # the recorder may have swapped it for a new one meanwhile (the outcome was lost).
         self._done.append(attempt)
@@ -256,7 +263,7 @@ class WebhookDispatcher:
             return
         now = utcnow()
         taken_over = 0
-        with self.database.engine.begin() as connection:
+        with immediate_transaction(self.database.engine) as connection:
             for attempt in attempts:
                 values, log = self._outcome(attempt, now)
                 kept = outbox.finish_attempt(
