@@ -18,6 +18,7 @@ from app.cleaning.cli import worker
 from app.cleaning.client import clean
 from app.config import Settings, get_settings
 from app.db import build_engine
+from app.events.simulate import simulate_cli
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
 from app.usage.cli import usage_cli
 from seed.cli import register_seed_commands
@@ -38,6 +39,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(agency_cli, name="agency")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(usage_cli, name="usage")
+cli.add_typer(simulate_cli, name="simulate")
 cli.command()(worker)
 cli.command(name="clean")(clean)
 register_seed_commands(cli)

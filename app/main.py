@@ -80,7 +80,11 @@ TAGS = [
         "webhooks with retries, a delivery log and redelivery.",
     },
     {"name": "admin", "description": "Agencies and policies (admin token required)."},
-    {"name": "sandbox", "description": "Fixed test personas present in every seeded registry."},
+    {
+        "name": "sandbox",
+        "description": "Fixed test personas present in every seeded registry, and random "
+        "samples of citizens for simulators (admin).",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

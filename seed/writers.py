@@ -238,6 +238,12 @@ class PostgresWriter:
                     f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
                 )
             self._db.commit()
+            # Fresh statistics, so the planner knows the tables are big (autovacuum may
+            # be off or not have come round yet): without them an id-range scan was
+            # planned as a full sort of the citizen table.
+            for name in SEEDED_TABLES:
+                self._cursor.execute(f"ANALYZE {name}")
+            self._db.commit()
         except BaseException:
             self.abort()
             raise

@@ -181,6 +181,7 @@ async def list_subscriptions(request: Request, principal: PrincipalDep) -> Subsc
 async def get_subscription(
     subscription_id: SubscriptionId, request: Request, principal: PrincipalDep
 ) -> SubscriptionRead:
+    """One of your subscriptions, with its deliveries counted by state (not its secret)."""
     await admit_request(request, principal)
     row = await run_in_threadpool(
         subscriptions.get, request.app.state.database, principal, subscription_id

@@ -107,6 +107,10 @@ class SubscriptionCreated(SubscriptionRead):
 class SubscriptionList(BaseModel):
     subscriptions: list[SubscriptionRead]
 
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"subscriptions": [SUBSCRIPTION_EXAMPLE]}}
+    )
+
 
 class AttemptRead(BaseModel):
     number: int
@@ -115,6 +119,39 @@ class AttemptRead(BaseModel):
     status_code: int | None
     error: str | None
     outcome: str = Field(description="delivered, retry or dead")
+
+
+DELIVERY_EXAMPLE: dict[str, Any] = {
+    "id": 311,
+    "event_id": 1842,
+    "event_type": "death",
+    "personal_id": "001085895359",
+    "state": "delivered",
+    "attempts": 2,
+    "next_attempt_at": None,
+    "last_status": 200,
+    "last_error": None,
+    "created_at": "2026-11-22T09:15:02Z",
+    "delivered_at": "2026-11-22T09:15:05Z",
+    "attempt_log": [
+        {
+            "number": 1,
+            "started_at": "2026-11-22T09:15:02Z",
+            "duration_ms": 10003,
+            "status_code": None,
+            "error": "ConnectTimeout: timed out",
+            "outcome": "retry",
+        },
+        {
+            "number": 2,
+            "started_at": "2026-11-22T09:15:05Z",
+            "duration_ms": 12,
+            "status_code": 200,
+            "error": None,
+            "outcome": "delivered",
+        },
+    ],
+}
 
 
 class DeliveryRead(BaseModel):
@@ -131,43 +168,13 @@ class DeliveryRead(BaseModel):
     delivered_at: datetime | None
     attempt_log: list[AttemptRead]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": 311,
-                "event_id": 1842,
-                "event_type": "death",
-                "personal_id": "001085895359",
-                "state": "delivered",
-                "attempts": 2,
-                "next_attempt_at": None,
-                "last_status": 200,
-                "last_error": None,
-                "created_at": "2026-11-22T09:15:02Z",
-                "delivered_at": "2026-11-22T09:15:05Z",
-                "attempt_log": [
-                    {
-                        "number": 1,
-                        "started_at": "2026-11-22T09:15:02Z",
-                        "duration_ms": 10003,
-                        "status_code": None,
-                        "error": "ConnectTimeout: timed out",
-                        "outcome": "retry",
-                    },
-                    {
-                        "number": 2,
-                        "started_at": "2026-11-22T09:15:05Z",
-                        "duration_ms": 12,
-                        "status_code": 200,
-                        "error": None,
-                        "outcome": "delivered",
-                    },
-                ],
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": DELIVERY_EXAMPLE})
 
 
 class DeliveryList(BaseModel):
     deliveries: list[DeliveryRead]
     next_before: int | None = Field(description="Pass as `before` for older deliveries.")
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"deliveries": [DELIVERY_EXAMPLE], "next_before": None}}
+    )

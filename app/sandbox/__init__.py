@@ -1,4 +1,4 @@
-"""Sandbox helpers for integration developers: the persona catalogue."""
+"""Sandbox helpers: the persona catalogue, and random citizens for simulators."""
 
 from app.sandbox.router import router
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.enums import MaritalStatus, Sex
 
 
 class PersonaRead(BaseModel):
@@ -32,3 +36,48 @@ class PersonaList(BaseModel):
     )
 
     personas: list[PersonaRead]
+
+
+class CitizenSample(BaseModel):
+    """What a simulator needs to pick a plausible subject for a life event."""
+
+    personal_id: str
+    full_name: str
+    sex: Sex
+    birth_date: date
+    marital_status: MaritalStatus
+    spouse_personal_id: str | None = Field(description="The spouse on record, if any.")
+    spouse_full_name: str | None = Field(
+        description="The spouse's name: a child usually takes the father's family name."
+    )
+
+
+class CitizenSampleList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "citizens": [
+                    {
+                        "personal_id": "001190000011",
+                        "full_name": "Lê Thị Mai",
+                        "sex": "female",
+                        "birth_date": "1990-06-14",
+                        "marital_status": "married",
+                        "spouse_personal_id": "001088000010",
+                        "spouse_full_name": "Trần Văn Hùng",
+                    },
+                    {
+                        "personal_id": "079201004512",
+                        "full_name": "Phạm Quốc Huy",
+                        "sex": "male",
+                        "birth_date": "2001-02-03",
+                        "marital_status": "single",
+                        "spouse_personal_id": None,
+                        "spouse_full_name": None,
+                    },
+                ]
+            }
+        }
+    )
+
+    citizens: list[CitizenSample]

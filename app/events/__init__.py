@@ -1,0 +1,1 @@
+"""Life events: civil-registry operations, the change feed and webhooks."""
