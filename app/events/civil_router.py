@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.auth.dependencies import ApiKeyHeader, BearerHeader, PurposeHeader, resolve_principal
 from app.auth.principal import Principal
@@ -116,165 +119,132 @@ async def _record(
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-@router.post(
-    "/births",
-    summary="Register a birth",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def register_birth(
-    body: BirthRegistration,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """A newborn gets a personal ID (birth-registration province, century and sex, year,
-    random serial), links to the mother (and father), and joins a parent's household and
-    address. Parents must exist, be of the right sex, at least 13 years older than the
-    child and alive at the birth (a father up to 300 days before)."""
-    command = civil.Command("civil_birth", body, civil_commands.register_birth)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
+@dataclass(frozen=True, slots=True)
+class Operation:
+    path: str
+    summary: str
+    name: str  # the route's name and operationId
+    body: type[BaseModel]
+    audit: str  # the audit log's operation (24 characters at most)
+    build: civil.Build
+    description: str
 
 
-@router.post(
-    "/deaths",
-    summary="Record a death",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def record_death(
-    body: DeathRegistration,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Records the date of death (`409 CITIZEN_DECEASED` if already recorded); a married
-    spouse becomes widowed. Banks and insurers following `death` events hear of it."""
-    command = civil.Command("civil_death", body, civil_commands.register_death)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
+OPERATIONS = [
+    Operation(
+        "/births",
+        "Register a birth",
+        "register_birth",
+        BirthRegistration,
+        "civil_birth",
+        civil_commands.register_birth,
+        "A newborn gets a personal ID (birth-registration province, century and sex, year, "
+        "random serial), links to the mother (and father), and joins a parent's household and "
+        "address. Parents must exist, be of the right sex, at least 13 years older than the "
+        "child and alive at the birth (a father up to 300 days before).",
+    ),
+    Operation(
+        "/deaths",
+        "Record a death",
+        "record_death",
+        DeathRegistration,
+        "civil_death",
+        civil_commands.register_death,
+        "Records the date of death (`409 CITIZEN_DECEASED` if already recorded); a married "
+        "spouse becomes widowed (a `widowhood` event). Banks and insurers following `death` "
+        "events hear of it.",
+    ),
+    Operation(
+        "/residence-changes",
+        "Change a residence",
+        "change_residence",
+        ResidenceChange,
+        "civil_residence_change",
+        civil_commands.change_residence,
+        "Moves a citizen's permanent, temporary or current residence. Give the ward as a "
+        "pre-2025 code (`legacy_ward_code`: the address is stored in both unit systems) or as a "
+        "2025 code (`ward_code`); `409 NOTHING_TO_CHANGE` if the address is the same.",
+    ),
+    Operation(
+        "/marriages",
+        "Register a marriage",
+        "register_marriage",
+        Marriage,
+        "civil_marriage",
+        civil_commands.register_marriage,
+        "Both spouses become married and linked (one event each). Refused when either is "
+        "married (`409 ALREADY_MARRIED`), dead, under the marriage age (men 20, women 18), or "
+        "when they are parent and child or siblings (`422 MARRIAGE_NOT_ALLOWED`).",
+    ),
+    Operation(
+        "/divorces",
+        "Register a divorce",
+        "register_divorce",
+        Divorce,
+        "civil_divorce",
+        civil_commands.register_divorce,
+        "Both spouses become divorced and unlinked (one event each); `409 "
+        "NOT_MARRIED_TO_EACH_OTHER` unless they are married to each other.",
+    ),
+    Operation(
+        "/name-changes",
+        "Change a name",
+        "change_name",
+        NameChange,
+        "civil_name_change",
+        civil_commands.change_name,
+        "The new full name; the old one is kept among the citizen's other names.",
+    ),
+    Operation(
+        "/card-reissues",
+        "Re-issue an identity card",
+        "reissue_card",
+        CardReissue,
+        "civil_card_reissue",
+        civil_commands.reissue_card,
+        "A new chip identity card (2023 Identity Law) numbered with the personal ID, expiring "
+        "by the 14/25/40/60 rule; the event carries the citizen's cards before and after.",
+    ),
+    Operation(
+        "/id-corrections",
+        "Correct a personal ID",
+        "correct_personal_id",
+        IdCorrection,
+        "civil_id_correction",
+        civil_commands.correct_personal_id,
+        "When a fact encoded in the number (birth year, sex, registration province) was "
+        "recorded wrongly, the citizen gets a new number; the old one is kept in the ID history "
+        "(never reused) and the citizen's consents move to the new number.",
+    ),
+]
 
 
-@router.post(
-    "/residence-changes",
-    summary="Change a residence",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def change_residence(
-    body: ResidenceChange,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Moves a citizen's permanent, temporary or current residence. Give the ward as a
-    pre-2025 code (`legacy_ward_code`: the address is stored in both unit systems) or as a
-    2025 code (`ward_code`); `409 NOTHING_TO_CHANGE` if the address is the same."""
-    command = civil.Command("civil_residence_change", body, civil_commands.change_residence)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
+def _endpoint(operation: Operation) -> Callable[..., Awaitable[JSONResponse]]:
+    async def endpoint(
+        body: BaseModel,
+        request: Request,
+        registrar: Registrar,
+        x_purpose: PurposeHeader = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        command = civil.Command(operation.audit, body, operation.build)
+        return await _record(request, registrar, x_purpose, idempotency_key, command)
+
+    endpoint.__name__ = operation.name
+    # FastAPI reads the body's model from the annotation: this operation's own.
+    endpoint.__annotations__["body"] = operation.body
+    return endpoint
 
 
-@router.post(
-    "/marriages",
-    summary="Register a marriage",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def register_marriage(
-    body: Marriage,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Both spouses become married and linked (one event each). Refused when either is
-    married (`409 ALREADY_MARRIED`), dead, under the marriage age (men 20, women 18), or
-    when they are parent and child or siblings (`422 MARRIAGE_NOT_ALLOWED`)."""
-    command = civil.Command("civil_marriage", body, civil_commands.register_marriage)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
-
-
-@router.post(
-    "/divorces",
-    summary="Register a divorce",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def register_divorce(
-    body: Divorce,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Both spouses become divorced and unlinked (one event each); `409
-    NOT_MARRIED_TO_EACH_OTHER` unless they are married to each other."""
-    command = civil.Command("civil_divorce", body, civil_commands.register_divorce)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
-
-
-@router.post(
-    "/name-changes",
-    summary="Change a name",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def change_name(
-    body: NameChange,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """The new full name; the old one is kept among the citizen's other names."""
-    command = civil.Command("civil_name_change", body, civil_commands.change_name)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
-
-
-@router.post(
-    "/card-reissues",
-    summary="Re-issue an identity card",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def reissue_card(
-    body: CardReissue,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """A new chip identity card (2023 Identity Law) numbered with the personal ID, expiring
-    by the 14/25/40/60 rule; the event carries the citizen's cards before and after."""
-    command = civil.Command("civil_card_reissue", body, civil_commands.reissue_card)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
-
-
-@router.post(
-    "/id-corrections",
-    summary="Correct a personal ID",
-    response_model=CivilResult,
-    status_code=201,
-    responses=ERRORS,
-)
-async def correct_personal_id(
-    body: IdCorrection,
-    request: Request,
-    registrar: Registrar,
-    x_purpose: PurposeHeader = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """When a fact encoded in the number (birth year, sex, registration province) was
-    recorded wrongly, the citizen gets a new number; the old one is kept in the ID history
-    (never reused) and the citizen's consents move to the new number."""
-    command = civil.Command("civil_id_correction", body, civil_commands.correct_personal_id)
-    return await _record(request, registrar, x_purpose, idempotency_key, command)
+for _operation in OPERATIONS:
+    router.add_api_route(
+        _operation.path,
+        _endpoint(_operation),
+        methods=["POST"],
+        name=_operation.name,
+        summary=_operation.summary,
+        description=_operation.description,
+        response_model=CivilResult,
+        status_code=201,
+        responses=ERRORS,
+    )

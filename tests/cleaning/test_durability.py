@@ -54,7 +54,10 @@ async def test_an_expired_lease_is_taken_over_and_the_late_worker_stores_nothing
     assert job["rows_processed"] == 1
 
 
-def serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
+def serve(
+    database_url: str, port: int, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``popreg serve`` in a process of its own, with short leases (and ``settings``)."""
     return subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env={
@@ -64,6 +67,7 @@ def serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
             "POPREG_RATE_LIMITS": "false",
             "POPREG_CLEANING_CHUNK_ROWS": "200",
             "POPREG_CLEANING_LEASE_SECONDS": "5",
+            **(settings or {}),
         },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -15,25 +15,21 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.audit.test_processes import free_port
+from tests.cleaning.test_durability import serve as cleaning_serve
 from tests.cleaning.test_durability import wait_ready
 from tests.events.conftest import BANK, CIVIL, CIVIL_HEADERS, People, Receiver, key, today
 
 
 def serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env={
-            **os.environ,
-            "POPREG_DATABASE_URL": database_url,
-            "POPREG_ACCESS_LOG": "false",
-            "POPREG_RATE_LIMITS": "false",
+    return cleaning_serve(
+        database_url,
+        port,
+        {
             "POPREG_WEBHOOK_BACKOFF_BASE_SECONDS": "0.5",
             "POPREG_WEBHOOK_BACKOFF_MAX_SECONDS": "1",
             "POPREG_WEBHOOK_TIMEOUT_SECONDS": "1",
             "POPREG_WEBHOOK_POLL_SECONDS": "0.2",
         },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
