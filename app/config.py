@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=60, description="How often the outbox is checked for due work."
     )
     max_subscriptions_per_agency: int = Field(default=20, ge=1, le=1000)
+    fault_refresh_seconds: float = Field(
+        default=1.0,
+        ge=0.05,
+        le=60,
+        description="How often each process re-reads the sandbox fault rules (at most).",
+    )
 
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON

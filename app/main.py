@@ -22,7 +22,7 @@ from app.auth.tokens import TokenService
 from app.citizen.router import router as citizen_router
 from app.cleaning.router import router as cleaning_router
 from app.cleaning.worker import CleaningWorker
-from app.config import Settings, get_settings
+from app.config import Mode, Settings, get_settings
 from app.db import Database, tune_collector
 from app.events.civil_router import router as civil_router
 from app.events.dispatcher import WebhookDispatcher
@@ -82,8 +82,9 @@ TAGS = [
     {"name": "admin", "description": "Agencies and policies (admin token required)."},
     {
         "name": "sandbox",
-        "description": "Fixed test personas present in every seeded registry, and random "
-        "samples of citizens for simulators (admin).",
+        "description": "Fixed test personas present in every seeded registry, random "
+        "samples of citizens for simulators (admin), and fault injection: rules and the "
+        "`X-Sandbox-Fault` header that make the sandbox fail on purpose (admin).",
     },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -185,20 +186,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_request_body_bytes,
         limits={"/v1/cleaning/jobs": settings.cleaning_max_upload_bytes},
     )
-    app.edge = RequestContextMiddleware(
-        RateLimitHeadersMiddleware(
-            LookupFastPath(
-                app.framework,
-                database=app.state.database,
-                credentials=app.state.credentials,
-                audit=app.state.audit,
-                limiter=app.state.limiter,
-            )
-        ),
-        access_log=settings.access_log,
+    edge: ASGIApp = RateLimitHeadersMiddleware(
+        LookupFastPath(
+            app.framework,
+            database=app.state.database,
+            credentials=app.state.credentials,
+            audit=app.state.audit,
+            limiter=app.state.limiter,
+        )
     )
+    app.state.faults = sandbox.FaultRules(
+        app.state.database, refresh_seconds=settings.fault_refresh_seconds
+    )
+    if settings.mode is Mode.SANDBOX:  # hardened: no layer, no header, stored rules ignored
+        edge = sandbox.FaultInjectionMiddleware(
+            edge,
+            faults=app.state.faults,
+            database=app.state.database,
+            credentials=app.state.credentials,
+            tokens=app.state.tokens,
+            audit=app.state.audit,
+        )
+    app.edge = RequestContextMiddleware(edge, access_log=settings.access_log)
     app.include_router(health.router)
     app.include_router(sandbox.router)
+    app.include_router(sandbox.faults_router)
     app.include_router(identity_router)
     app.include_router(auth_router)
     app.include_router(agencies.router)

@@ -28,6 +28,7 @@ from app.models.events import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from app.models.fault import FaultRule
 from app.models.household import Household
 from app.models.identity_history import PersonalIdCorrection, PersonalIdHistory
 from app.models.signing_key import SigningKey
@@ -53,6 +54,7 @@ __all__ = [
     "DeliveryState",
     "EventHead",
     "EventType",
+    "FaultRule",
     "Household",
     "IdentityCard",
     "JobState",
