@@ -21,6 +21,8 @@ from app.db import build_engine
 from app.events.simulate import simulate_cli
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
 from app.usage.cli import usage_cli
+from connectors.cli import connectors_cli
+from connectors.scenario.cli import scenario_cli
 from seed.cli import register_seed_commands
 
 cli = typer.Typer(
@@ -40,6 +42,8 @@ cli.add_typer(agency_cli, name="agency")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(usage_cli, name="usage")
 cli.add_typer(simulate_cli, name="simulate")
+cli.add_typer(scenario_cli, name="scenario")
+cli.add_typer(connectors_cli, name="connectors")
 cli.command()(worker)
 cli.command(name="clean")(clean)
 register_seed_commands(cli)

@@ -18,6 +18,8 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
@@ -48,13 +50,21 @@ class RetryPolicy:
 
 
 def retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds: a number of seconds or an HTTP date (RFC 9110)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 class RegistryClient:

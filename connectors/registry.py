@@ -20,6 +20,11 @@ from connectors.base import Connector
 GROUP = "popreg.connectors"
 BUILTIN = {
     "bank": "connectors.builtin.bank:BankConnector",
+    "telecom": "connectors.builtin.telecom:TelecomConnector",
+    "hospital": "connectors.builtin.hospital:HospitalConnector",
+    "social_insurance": "connectors.builtin.social_insurance:SocialInsuranceConnector",
+    "civil_registry": "connectors.builtin.civil_registry:CivilRegistryConnector",
+    "portal": "connectors.builtin.portal:PortalConnector",
 }
 
 
@@ -65,6 +70,11 @@ def discover() -> tuple[dict[str, Found], list[Broken]]:
             continue
         try:
             connector = _check(entry.name, entry.load())
+            if connector.name != entry.name:
+                raise TypeError(
+                    f"entry point {entry.name!r} names a connector called {connector.name!r}; "
+                    "they must be the same (the call log and Locust use the class's name)"
+                )
         except Exception as exc:  # any failure of someone else's package: report, skip
             broken.append(Broken(entry.name, entry.value, f"{type(exc).__name__}: {exc}"))
             continue

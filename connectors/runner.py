@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from connectors.base import Connector, ConnectorError
-from connectors.calls import CallLog, Summary, summarise
+from connectors.calls import Call, CallLog, Summary, summarise
 from connectors.client import Credentials, RegistryClient, RetryPolicy
 
 logger = logging.getLogger("popreg.connectors")
@@ -89,6 +89,7 @@ async def run(
 ) -> RunResult:
     """Set the connector up, run its steps for ``plan.seconds``, tear it down."""
     log = connector.registry.log
+    agency = connector.registry.credentials.agency
     await connector.setup()
     first_call = len(log)
     steps = failed = 0
@@ -130,8 +131,14 @@ async def run(
             if progress is not None:
                 elapsed = time.monotonic() - start
                 progress(
-                    Progress(elapsed, steps, failed, summarise(log.since(first_call), elapsed))
+                    Progress(
+                        elapsed, steps, failed, summarise(mine(log.since(first_call)), elapsed)
+                    )
                 )
+
+    def mine(calls: list[Call]) -> list[Call]:
+        # A log may be shared (a scenario's): count only this connector's calls.
+        return [c for c in calls if c.connector == connector.name and c.agency == agency]
 
     reporter = asyncio.create_task(report())
     try:
@@ -145,7 +152,9 @@ async def run(
         finally:
             if progress is not None:
                 progress(
-                    Progress(elapsed, steps, failed, summarise(log.since(first_call), elapsed))
+                    Progress(
+                        elapsed, steps, failed, summarise(mine(log.since(first_call)), elapsed)
+                    )
                 )
     return RunResult(
         connector=connector.name,
@@ -153,6 +162,6 @@ async def run(
         plan=plan,
         steps=steps,
         failed_steps=failed,
-        summary=summarise(log.since(first_call), elapsed),
+        summary=summarise(mine(log.since(first_call)), elapsed),
         tasks=tasks,
     )

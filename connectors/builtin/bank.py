@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from connectors.base import Connector
 
+MAX_PAGES = 10  # per step: a backlog is read over several steps
+
 
 class BankConnector(Connector):
     name = "bank"
@@ -47,19 +49,29 @@ class BankConnector(Connector):
         await self.verify(person["personal_id"], claims, "refresh", task="reverify")
 
     async def follow_deaths(self) -> None:
-        """Read new deaths from the change feed; freeze the accounts of customers among them."""
-        response = await self.registry.request(
-            "GET",
-            "/v1/events",
-            params={"after": self.cursor, "types": "death", "limit": 500},
-            purpose=self.purpose("refresh"),
-            task="follow_deaths",
-        )
-        if response is None or response.status_code != 200:
-            return
-        page = response.json()
-        self.cursor = page["next_cursor"]
-        customers = {p["personal_id"] for p in self.people}
-        self.frozen.update(
-            e["personal_id"] for e in page["events"] if e["personal_id"] in customers
-        )
+        """Read the change feed to its end: freeze deceased customers' accounts, and re-key
+        customers whose personal ID was corrected (the event's ``previous`` holds the old)."""
+        for _ in range(MAX_PAGES):
+            response = await self.registry.request(
+                "GET",
+                "/v1/events",
+                params={"after": self.cursor, "types": "death,id_correction", "limit": 500},
+                purpose=self.purpose("refresh"),
+                task="follow_deaths",
+            )
+            if response is None or response.status_code != 200:
+                return
+            page = response.json()
+            self.cursor = page["next_cursor"]
+            self._apply(page["events"])
+            if not page["has_more"]:
+                return
+
+    def _apply(self, events: list[dict[str, Any]]) -> None:
+        by_id = {p["personal_id"]: p for p in self.people}
+        for event in events:
+            if event["type"] == "death" and event["personal_id"] in by_id:
+                self.frozen.add(event["personal_id"])
+            old = event.get("previous", {}).get("personal_id")
+            if event["type"] == "id_correction" and old in by_id:
+                by_id[old]["personal_id"] = event["personal_id"]

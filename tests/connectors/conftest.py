@@ -1,0 +1,42 @@
+"""Fixtures for the connector tests.
+
+``plugin_*``: the third-party connector packages under ``tests/plugins/``, installed
+by pip once per session into directories of their own, never into the project's venv.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.plugins.wheels import build_wheel
+
+PLUGIN_PROJECTS = Path(__file__).parents[1] / "plugins"
+
+
+@pytest.fixture(scope="session")
+def plugin_installs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each plugin project (``popreg-pharmacy``, …) → the directory pip installed it into."""
+    root = tmp_path_factory.mktemp("plugins")
+    installs: dict[str, Path] = {}
+    for project in sorted(PLUGIN_PROJECTS.glob("*/pyproject.toml")):
+        wheel = build_wheel(project.parent, root / "wheels")
+        target = root / project.parent.name
+        command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index"]
+        command += ["--disable-pip-version-check", "--quiet", "--target", str(target), str(wheel)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"pip could not install {wheel.name}:\n{done.stderr}"
+        installs[project.parent.name] = target
+    return installs
+
+
+@pytest.fixture(scope="session")
+def plugin_env(plugin_installs: dict[str, Path]) -> dict[str, str]:
+    """The environment of a process that has every test plugin installed."""
+    paths = [str(path) for path in plugin_installs.values()]
+    inherited = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *filter(None, [inherited])])}

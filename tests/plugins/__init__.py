@@ -1,0 +1,1 @@
+"""Third-party connector packages, each with its own pyproject.toml, installed by the tests."""
