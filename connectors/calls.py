@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import httpx
 import orjson
 
 
@@ -132,6 +133,18 @@ def summarise(calls: list[Call], seconds: float | None = None) -> Summary:
         p50_ms=percentile(durations, 50),
         p99_ms=percentile(durations, 99),
     )
+
+
+def problem_code(response: httpx.Response | None) -> str | None:
+    """The stable ``code`` of a problem+json answer (None for a success or no answer)."""
+    if response is None or response.status_code < 400:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return str(code) if code else None
 
 
 def now() -> float:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import httpx
 
-from connectors.calls import Call, CallLog
+from connectors.calls import Call, CallLog, problem_code
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -156,7 +156,7 @@ class RegistryClient:
                 method=method,
                 path=route or path,
                 status=None if response is None else response.status_code,
-                code=_problem_code(response),
+                code=problem_code(response),
                 attempts=attempts,
                 seconds=time.perf_counter() - clock,
                 request_id=request_id,
@@ -185,13 +185,3 @@ class RegistryClient:
         body = response.json()
         self._token = str(body["access_token"])
         self._token_expires = time.time() + float(body.get("expires_in", 300))
-
-
-def _problem_code(response: httpx.Response | None) -> str | None:
-    if response is None or response.status_code < 400:
-        return None
-    try:
-        code = response.json().get("code")
-    except ValueError:
-        return None
-    return str(code) if code else None

@@ -42,7 +42,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 from connectors.base import DEFAULT_ADMIN_TOKEN, Connector
-from connectors.calls import Call, CallLog
+from connectors.calls import Call, CallLog, problem_code
 from connectors.cli import api_key_variable
 from connectors.client import Credentials, RegistryClient
 from connectors.registry import discover
@@ -121,16 +121,6 @@ def is_failure(status: int, code: str | None) -> bool:
     if status == 0 or status >= 500 or status in FAILURE_STATUSES:
         return True
     return status in (404, 422) and code in MALFORMED_CODES
-
-
-def _problem_code(response: httpx.Response) -> str | None:
-    if response.status_code < 400:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return str(body.get("code")) if isinstance(body, dict) and body.get("code") else None
 
 
 class LocustTransport(httpx.AsyncBaseTransport):
@@ -234,7 +224,7 @@ class ConnectorUser(FastHttpUser):
                 content=answer.content or b"",
                 request=request,
             )
-            code = _problem_code(response)
+            code = problem_code(response)
             if is_failure(status, code):
                 answer.failure(f"HTTP {status} {code or ''}".strip())
             else:

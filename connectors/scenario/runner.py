@@ -23,10 +23,10 @@ from app.config import DEFAULT_ADMIN_TOKEN
 from app.events.simulate import SimulationOptions, Tally, simulate
 from app.events.simulate.api import PATHS
 from connectors.base import Connector
-from connectors.calls import Call, CallLog
+from connectors.calls import Call, CallLog, problem_code
 from connectors.runner import RunPlan, make_connector, run
 from connectors.scenario.model import SUBJECT, ConnectorPart, Scenario
-from connectors.scenario.steps import CITIZEN_CODE, StepError, StepResult, StepRunner, problem_code
+from connectors.scenario.steps import CITIZEN_CODE, StepError, StepResult, StepRunner
 
 logger = logging.getLogger("popreg.connectors")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from connectors.calls import CallLog
+from connectors.calls import CallLog, problem_code
 from connectors.client import Credentials, RegistryClient
 from connectors.scenario.model import SUBJECT, Step
 
@@ -48,16 +48,6 @@ class StepResult:
         if expect.isdigit():
             return self.status == int(expect)
         return self.code == expect
-
-
-def problem_code(response: httpx.Response) -> str | None:
-    if response.status_code < 400:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return str(body["code"]) if isinstance(body, dict) and body.get("code") else None
 
 
 class StepRunner:

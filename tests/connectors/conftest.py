@@ -1,7 +1,9 @@
 """Fixtures for the connector tests.
 
-``plugin_*``: the third-party connector packages under ``tests/plugins/``, installed
-by pip once per session into directories of their own, never into the project's venv.
+``town`` and ``live``: a committed town of citizens of its own and the app
+in-process (see ``live.py``), for runs that change citizens. ``plugin_*``: the
+third-party connector packages under ``tests/plugins/``, installed by pip once per
+session into directories of their own, never into the project's venv.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from app.config import Settings
+from tests.conftest import Registry
+from tests.connectors.live import Live, Town, serving, town_for
 from tests.plugins.wheels import build_wheel
 
 PLUGIN_PROJECTS = Path(__file__).parents[1] / "plugins"
@@ -40,3 +47,14 @@ def plugin_env(plugin_installs: dict[str, Path]) -> dict[str, str]:
     paths = [str(path) for path in plugin_installs.values()]
     inherited = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *filter(None, [inherited])])}
+
+
+@pytest.fixture
+def town(engine: Engine, registry: Registry) -> Town:
+    return town_for(engine)
+
+
+@pytest.fixture
+async def live(settings: Settings, town: Town) -> AsyncIterator[Live]:
+    async with serving(settings) as app:
+        yield app

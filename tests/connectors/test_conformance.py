@@ -12,14 +12,11 @@ the registry's audit log under their request ids.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
 from app.agencies.keys import demo_api_key
-from app.config import Settings
 from connectors import (
     Call,
     CallLog,
@@ -33,8 +30,7 @@ from connectors import (
     run,
 )
 from connectors.base import DEFAULT_ADMIN_TOKEN
-from tests.conftest import Registry
-from tests.connectors.live import Live, Town, confined, serving, town_for
+from tests.connectors.live import Live, confined
 from tests.connectors.scripted import (
     SAMPLE,
     Fault,
@@ -271,17 +267,6 @@ async def test_every_call_carries_a_request_id_and_the_agency_credentials(
 
 
 # --- against the app in-process ------------------------------------------------------------
-
-
-@pytest.fixture
-def town(engine: Engine, registry: Registry) -> Town:
-    return town_for(engine)
-
-
-@pytest.fixture
-async def live(settings: Settings, town: Town) -> AsyncIterator[Live]:
-    async with serving(settings) as app:
-        yield app
 
 
 def answered(calls: list[Call]) -> list[Call]:
