@@ -8,7 +8,7 @@ SEED_CITIZENS ?= 100000
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate test lint format typecheck pytest openapi check-migrations clean
+.PHONY: help install run migrate test lint format typecheck browser pytest openapi check-migrations clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ run: migrate ## Install, migrate, seed, create demo agencies (keys printed) and 
 	$(BIN)/popreg agency demo
 	$(BIN)/popreg serve --host $(HOST) --port $(PORT)
 
-test: lint typecheck pytest ## Everything CI runs: ruff, mypy on app/, pytest
+test: lint typecheck browser pytest ## Everything CI runs: ruff, mypy on app/, pytest
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -44,6 +44,14 @@ format: install ## Apply ruff fixes and formatting
 
 typecheck: install ## mypy (strict) on app/
 	$(BIN)/mypy
+
+browser: ## Chromium for the dashboard's browser tests (apt-get; without it they skip)
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ( $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium ) \
+	    || echo "Chromium could not be installed: the dashboard browser tests will skip"; \
+	else echo "no chromium and no apt-get: the dashboard browser tests will skip"; fi
 
 pytest: install ## The test suite (PostgreSQL tests run when a server answers)
 	$(BIN)/pytest

@@ -22,6 +22,14 @@ class Mode(StrEnum):
     HARDENED = "hardened"
 
 
+class DashboardAccess(StrEnum):
+    """Who may view the workshop dashboard at ``/``."""
+
+    OPEN = "open"
+    ADMIN = "admin"
+    OFF = "off"
+
+
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
@@ -123,6 +131,12 @@ class Settings(BaseSettings):
         description="How often each process re-reads the sandbox fault rules (at most).",
     )
 
+    dashboard: DashboardAccess | None = Field(
+        default=None,
+        description="The workshop dashboard at `/`: `open`, `admin` (needs the admin token) "
+        "or `off`; unset: `open` in sandbox mode, `off` in hardened mode.",
+    )
+
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
     access_log: bool = Field(default=True, description="One log line per request.")
@@ -166,6 +180,12 @@ class Settings(BaseSettings):
         """The fixed sandbox code is a public secret: hardened mode needs another one."""
         code = self.citizen_login_code.get_secret_value()
         return bool(code) and (self.mode is Mode.SANDBOX or code != DEFAULT_CITIZEN_CODE)
+
+    @property
+    def dashboard_access(self) -> DashboardAccess:
+        if self.dashboard is not None:
+            return self.dashboard
+        return DashboardAccess.OPEN if self.mode is Mode.SANDBOX else DashboardAccess.OFF
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import __version__, agencies, health, sandbox
+from app import __version__, agencies, dashboard, health, sandbox
 from app.audit.indexer import AuditIndexer
 from app.audit.router import router as audit_router
 from app.audit.writer import AuditWriter
@@ -22,7 +22,7 @@ from app.auth.tokens import TokenService
 from app.citizen.router import router as citizen_router
 from app.cleaning.router import router as cleaning_router
 from app.cleaning.worker import CleaningWorker
-from app.config import Mode, Settings, get_settings
+from app.config import DashboardAccess, Mode, Settings, get_settings
 from app.db import Database, tune_collector
 from app.events.civil_router import router as civil_router
 from app.events.dispatcher import WebhookDispatcher
@@ -207,6 +207,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tokens=app.state.tokens,
             audit=app.state.audit,
         )
+    app.state.metrics = dashboard.TrafficMetrics()
+    edge = dashboard.MetricsMiddleware(edge, app.state.metrics)
     app.edge = RequestContextMiddleware(edge, access_log=settings.access_log)
     app.include_router(health.router)
     app.include_router(sandbox.router)
@@ -221,5 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cleaning_router)
     app.include_router(civil_router)
     app.include_router(events_router)
+    if settings.dashboard_access is not DashboardAccess.OFF:
+        app.include_router(dashboard.router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

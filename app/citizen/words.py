@@ -97,6 +97,11 @@ def describe(record: Mapping[str, Any]) -> str:
         return f"You gave {agency} consent for “{purpose}”."
     if operation == "consent_withdraw":
         return f"You withdrew your consent to {agency} for “{purpose}”."
+    if operation == "dashboard_view":
+        return (
+            "Your data tracker was shown on the sandbox's workshop dashboard "
+            "(a teaching screen, synthetic data)."
+        )
     if operation == "event_feed":
         return (
             f"{agency} was told of a change to your {fields} through the change feed, "

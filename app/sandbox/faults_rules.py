@@ -19,8 +19,10 @@ HEADER = "X-Sandbox-Fault"
 HEADER_KEY = b"x-sandbox-fault"
 INJECTED_HEADER = b"x-sandbox-fault-injected"
 # Never faulted: the probes that orchestrators act on, and the way to remove a fault.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/v1/sandbox/faults"})
-EXEMPT_PREFIX = "/v1/sandbox/faults/"
+# Probes, the fault endpoints and the dashboard (where a teacher removes a rule that
+# went too far) are never faulted.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/v1/sandbox/faults", "/"})
+EXEMPT_PREFIXES = ("/v1/sandbox/faults/", "/dashboard")
 ROUTE_CHARS = re.compile(r"^/[A-Za-z0-9._~!$&'()+,;=:@%/*?{}-]*$")
 TEMPLATE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -143,8 +145,8 @@ def compile_route(route: str) -> re.Pattern[str]:
 
 
 def is_exempt(path: str) -> bool:
-    """Health probes and the fault endpoints themselves are never faulted."""
-    return path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIX)
+    """Health probes, the fault endpoints and the dashboard are never faulted."""
+    return path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES)
 
 
 _HEADER_FORMS = re.compile(
