@@ -30,6 +30,8 @@ migrate: install ## Migrate the database (POPREG_DATABASE_URL, default var/popre
 run: migrate ## Install, migrate, seed, create demo agencies (keys printed) and serve on :$(PORT)
 	$(BIN)/popreg seed --citizens $(SEED_CITIZENS) --if-empty
 	$(BIN)/popreg agency demo
+	@echo "Dashboard (live traffic, policy, data tracker): http://$(HOST):$(PORT)/   API reference: http://$(HOST):$(PORT)/docs"
+	@echo "Make it move, from another terminal: $(BIN)/popreg scenario run scenarios/privacy-incident.yaml --url http://$(HOST):$(PORT)"
 	$(BIN)/popreg serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck browser pytest ## Everything CI runs: ruff, mypy on app/, pytest

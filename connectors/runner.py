@@ -2,7 +2,8 @@
 
 Steps are paced evenly (step n is due ``n / rate`` seconds after the start, never
 in bursts to catch up) and run by ``concurrency`` workers; a step that is late
-because every worker is busy runs as soon as one is free. A progress callback
+because every worker is busy runs as soon as one is free, until the time is up
+(steps in flight then finish; no new one starts). A progress callback
 sees the call log every half second.
 """
 
@@ -104,7 +105,9 @@ async def run(
         while not stopping.is_set():
             n = next(counter)
             due = start + n / plan.rate if plan.rate else time.monotonic()
-            if due >= end:
+            # The run ends on time: steps still due when it is over (the workers fell
+            # behind, e.g. waiting out retries) are not run.
+            if due >= end or time.monotonic() >= end:
                 return
             wait = due - time.monotonic()
             if wait > 0:
