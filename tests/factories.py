@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.models import Citizen, Sex
+from sqlalchemy import Engine, select, update
+
+from app.models import Citizen, MaritalStatus, Sex
 
 
 def make_citizen(**overrides: Any) -> Citizen:
@@ -21,3 +23,21 @@ def make_citizen(**overrides: Any) -> Citizen:
     }
     fields.update(overrides)
     return Citizen(**fields)
+
+
+def marry(engine: Engine, husband: str, wife: str) -> None:
+    """Link two committed citizens as spouses, both married (committed)."""
+    with engine.begin() as connection:
+        ids = dict(
+            connection.execute(
+                select(Citizen.personal_id, Citizen.id).where(
+                    Citizen.personal_id.in_([husband, wife])
+                )
+            ).all()
+        )
+        for one, other in ((husband, wife), (wife, husband)):
+            connection.execute(
+                update(Citizen)
+                .where(Citizen.id == ids[one])
+                .values(spouse_id=ids[other], marital_status=MaritalStatus.MARRIED)
+            )

@@ -74,6 +74,16 @@ def serve(
     )
 
 
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not exited within 15 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def wait_ready(base: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -24,15 +24,15 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.cleaning.worker import CleaningWorker
 from app.config import Settings
 from app.main import create_app
-from app.models import Citizen, Household, MaritalStatus, Sex
+from app.models import Household, Sex
 from connectors import Connector
-from tests.factories import make_citizen
+from tests.factories import make_citizen, marry
 
 PROVINCE = "095"  # Bạc Liêu: no other test registers citizens there
 ADMIN = {"Authorization": "Bearer sandbox-admin-token"}
@@ -97,25 +97,13 @@ class Town:
         return personal_id
 
     def marry(self, husband: str, wife: str) -> None:
-        with self.engine.begin() as connection:
-            ids = dict(
-                connection.execute(
-                    select(Citizen.personal_id, Citizen.id).where(
-                        Citizen.personal_id.in_([husband, wife])
-                    )
-                ).all()
+        marry(self.engine, husband, wife)
+        for one, other in ((husband, wife), (wife, husband)):
+            self.records[one].update(
+                marital_status="married",
+                spouse_personal_id=other,
+                spouse_full_name=self.records[other]["full_name"],
             )
-            for one, other in ((husband, wife), (wife, husband)):
-                connection.execute(
-                    update(Citizen)
-                    .where(Citizen.id == ids[one])
-                    .values(spouse_id=ids[other], marital_status=MaritalStatus.MARRIED)
-                )
-                self.records[one].update(
-                    marital_status="married",
-                    spouse_personal_id=other,
-                    spouse_full_name=self.records[other]["full_name"],
-                )
 
 
 def build_town(engine: Engine) -> Town:

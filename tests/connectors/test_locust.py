@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from connectors import discover
 from seed import ensure_registry
 from tests.audit.test_processes import free_port
-from tests.cleaning.test_durability import serve, wait_ready
+from tests.cleaning.test_durability import serve, stop, wait_ready
 from tests.conftest import BACKENDS
 from tests.databases import create_postgres_database, drop_postgres_database
 
@@ -52,12 +52,7 @@ def live_url(
             wait_ready(base)
             yield base
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
     finally:
         if server_url is not None:
             drop_postgres_database(server_url, name)

@@ -7,7 +7,6 @@ to save the screenshots the docs show (``dashboard-*.png``).
 
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from tests.audit.test_processes import free_port
-from tests.cleaning.test_durability import serve, wait_ready
+from tests.cleaning.test_durability import serve, stop, wait_ready
 from tests.conftest import Registry
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -42,12 +41,7 @@ def base(database_url: str, registry: Registry) -> Iterator[str]:
         wait_ready(url)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 @pytest.fixture(scope="module")

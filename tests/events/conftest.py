@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.agencies.keys import demo_api_key
-from app.models import Citizen, Household, MaritalStatus, Sex
+from app.models import Household, MaritalStatus, Sex
 from app.models.base import utcnow
-from tests.factories import make_citizen
+from tests.factories import make_citizen, marry
 
 CIVIL = "civil-registry-demo"
 BANK = "phusa-bank"
@@ -70,18 +70,7 @@ class People:
         husband = self.add(sex=Sex.MALE, birth_date=date(1988, 1, 2), marital_status=status)
         wife = self.add(sex=Sex.FEMALE, birth_date=date(1990, 3, 4), marital_status=status)
         if married:
-            with self.engine.begin() as connection:
-                ids = dict(
-                    connection.execute(
-                        select(Citizen.personal_id, Citizen.id).where(
-                            Citizen.personal_id.in_([husband, wife])
-                        )
-                    ).all()
-                )
-                for one, other in ((husband, wife), (wife, husband)):
-                    connection.execute(
-                        update(Citizen).where(Citizen.id == ids[one]).values(spouse_id=ids[other])
-                    )
+            marry(self.engine, husband, wife)
         return husband, wife
 
 
