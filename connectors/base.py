@@ -30,9 +30,8 @@ from typing import Any, ClassVar
 
 import httpx
 
+from app.config import DEFAULT_ADMIN_TOKEN
 from connectors.client import RegistryClient
-
-DEFAULT_ADMIN_TOKEN = "sandbox-admin-token"  # noqa: S105 - the documented sandbox default
 
 
 class ConnectorError(RuntimeError):

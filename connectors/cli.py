@@ -28,8 +28,10 @@ from rich.progress import Progress as ProgressBar
 from rich.progress import TextColumn
 from rich.table import Column, Table
 
+from app.cli_options import AdminTokenOption
+from app.config import DEFAULT_ADMIN_TOKEN
 from app.events.simulate.mix import parse_duration, parse_rate
-from connectors.base import DEFAULT_ADMIN_TOKEN, Connector, ConnectorError
+from connectors.base import Connector, ConnectorError
 from connectors.calls import Call, CallLog, Summary, summarise
 from connectors.registry import Found, discover
 from connectors.runner import Progress, RunPlan, RunResult, make_connector, run
@@ -293,14 +295,7 @@ def run_connector(
     oauth2: Annotated[
         bool, typer.Option(help="Exchange the key for OAuth2 bearer tokens (client credentials).")
     ] = False,
-    admin_token: Annotated[
-        str,
-        typer.Option(
-            envvar="POPREG_ADMIN_TOKEN",
-            help="Admin token, to sample citizens; default: the sandbox's.",
-            show_default=False,
-        ),
-    ] = DEFAULT_ADMIN_TOKEN,
+    admin_token: AdminTokenOption = DEFAULT_ADMIN_TOKEN,
     seed: Annotated[int | None, typer.Option(help="Repeat a run's choices.")] = None,
     log: Annotated[
         Path | None, typer.Option("--log", help="Append every call to this JSON-lines file.")

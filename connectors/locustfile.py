@@ -41,7 +41,8 @@ from locust import constant, constant_throughput
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
-from connectors.base import DEFAULT_ADMIN_TOKEN, Connector
+from app.config import DEFAULT_ADMIN_TOKEN
+from connectors.base import Connector
 from connectors.calls import Call, CallLog, problem_code
 from connectors.cli import api_key_variable
 from connectors.client import Credentials, RegistryClient

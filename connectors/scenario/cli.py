@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, TextColumn
 from rich.table import Column, Table
 
+from app.cli_options import AdminTokenOption
 from app.config import DEFAULT_ADMIN_TOKEN
 from app.events.simulate.mix import parse_duration
 from connectors.calls import CallLog
@@ -84,14 +85,7 @@ def run_command(
     url: Annotated[str, typer.Option(envvar="POPREG_URL", help="The API.")] = (
         "http://127.0.0.1:8000"
     ),
-    admin_token: Annotated[
-        str,
-        typer.Option(
-            envvar="POPREG_ADMIN_TOKEN",
-            help="Admin token, to draw citizens; default: the sandbox's.",
-            show_default=False,
-        ),
-    ] = DEFAULT_ADMIN_TOKEN,
+    admin_token: AdminTokenOption = DEFAULT_ADMIN_TOKEN,
     report_path: Annotated[
         Path | None,
         typer.Option(

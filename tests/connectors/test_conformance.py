@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from app.agencies.keys import demo_api_key
+from app.config import DEFAULT_ADMIN_TOKEN
 from connectors import (
     Call,
     CallLog,
@@ -29,7 +30,6 @@ from connectors import (
     make_connector,
     run,
 )
-from connectors.base import DEFAULT_ADMIN_TOKEN
 from tests.connectors.live import Live, confined
 from tests.connectors.scripted import (
     SAMPLE,

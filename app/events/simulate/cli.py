@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from app.agencies.keys import demo_api_key
+from app.cli_options import AdminTokenOption
 from app.config import DEFAULT_ADMIN_TOKEN
 from app.events.simulate.mix import parse_duration, parse_rate
 from app.events.simulate.options import SimulationOptions, Tally
@@ -54,14 +55,7 @@ def life(
             show_default=False,
         ),
     ] = None,
-    admin_token: Annotated[
-        str,
-        typer.Option(
-            envvar="POPREG_ADMIN_TOKEN",
-            help="Admin token, to sample citizens; default: the sandbox's.",
-            show_default=False,
-        ),
-    ] = DEFAULT_ADMIN_TOKEN,
+    admin_token: AdminTokenOption = DEFAULT_ADMIN_TOKEN,
     purpose: Annotated[str, typer.Option(help="The agency's purpose that registers.")] = (
         "civil_status"
     ),
