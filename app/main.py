@@ -208,7 +208,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit=app.state.audit,
         )
     app.state.metrics = dashboard.TrafficMetrics()
-    edge = dashboard.MetricsMiddleware(edge, app.state.metrics)
+    if settings.dashboard_access is not DashboardAccess.OFF:  # its only reader
+        edge = dashboard.MetricsMiddleware(edge, app.state.metrics)
     app.edge = RequestContextMiddleware(edge, access_log=settings.access_log)
     app.include_router(health.router)
     app.include_router(sandbox.router)
