@@ -72,7 +72,7 @@ def seed_command(
         bool,
         typer.Option(
             "--replace",
-            help="Delete the households, citizens and cards already there, then seed.",
+            help="Delete the households, citizens, cards and sector records there, then seed.",
         ),
     ] = False,
     helpers: Annotated[
@@ -131,7 +131,8 @@ def seed_command(
         engine.dispose()
     out.print(
         f"Seeded {report.citizens:,} citizens ({report.personas} personas), "
-        f"{report.households:,} households and {report.identity_cards:,} identity cards "
+        f"{report.households:,} households, {report.identity_cards:,} identity cards and "
+        f"{report.sector_records:,} sector records "
         f"with seed {report.seed} in {report.seconds:.1f} s "
         f"({report.citizens_per_second:,.0f} citizens/s)."
     )

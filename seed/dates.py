@@ -67,3 +67,12 @@ def iso(dates: Dates) -> list[str]:
 def iso_or_none(dates: Dates, present: npt.NDArray[np.bool_]) -> list[str | None]:
     strings = iso(dates)
     return [s if p else None for s, p in zip(strings, present.tolist(), strict=True)]
+
+
+def timestamps(days: Dates, seconds: IntArray) -> list[str]:
+    """UTC timestamps formatted as SQLAlchemy stores them on SQLite."""
+    stamps = days.astype("datetime64[us]") + seconds.astype("timedelta64[s]")
+    text = np.datetime_as_string(stamps, unit="us").astype("S26")
+    text.view(np.uint8).reshape(-1, 26)[:, 10] = ord(" ")
+    strings: list[str] = text.astype("U26").tolist()
+    return strings

@@ -40,6 +40,7 @@ class SeedReport:
     dialect: str
     helpers: int
     phases: dict[str, float]  # seconds per phase of the load
+    sector_records: int = 0
 
     @property
     def citizens_per_second(self) -> float:
@@ -102,7 +103,7 @@ def populate(
     own, helper_ranges = split_work(
         batches,
         default_helpers() if helpers is None else helpers,
-        main_weight=0.6 if sqlite else 1.0,
+        main_weight=0.4 if sqlite else 1.0,
     )
     total = len(PERSONAS) + sum(batch.size for batch in batches)
     done = 0
@@ -182,6 +183,7 @@ def populate(
         dialect=engine.dialect.name,
         helpers=len(helper_ranges),
         phases=phases,
+        sector_records=counts["sector_record"],
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from seed.numbers import Allocators
 from seed.population import draw_population
+from seed.records import SECTOR_RECORD_COLUMNS
 from seed.rows import CITIZEN_COLUMNS, HOUSEHOLD_COLUMNS, IDENTITY_CARD_COLUMNS, Rows, build_rows
 
 # SQLite attaches at most 10 databases by default; stay well below.
@@ -31,6 +32,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("household", HOUSEHOLD_COLUMNS),
     ("citizen", CITIZEN_COLUMNS),
     ("identity_card", IDENTITY_CARD_COLUMNS),
+    ("sector_record", SECTOR_RECORD_COLUMNS),
 )
 
 

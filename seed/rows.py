@@ -19,10 +19,11 @@ from seed.cards import (
     card_rows,
     plan_cards,
 )
-from seed.dates import REFERENCE_DATE, Dates, iso, year_of
+from seed.dates import REFERENCE_DATE, Dates, iso, timestamps, year_of
 from seed.draft import BoolArray, Draft, IntArray
 from seed.family import MARITAL_VALUES
 from seed.numbers import Allocators, maybe
+from seed.records import sector_rows
 from seed.reference import ObjectArray, provinces, wards
 
 Row = tuple[Any, ...]
@@ -67,15 +68,7 @@ class Rows:
     household: list[Row]
     citizen: list[Row]
     identity_card: list[Row]
-
-
-def timestamps(days: Dates, seconds: IntArray) -> list[str]:
-    """UTC timestamps formatted as SQLAlchemy stores them on SQLite."""
-    stamps = days.astype("datetime64[us]") + seconds.astype("timedelta64[s]")
-    text = np.datetime_as_string(stamps, unit="us").astype("S26")
-    text.view(np.uint8).reshape(-1, 26)[:, 10] = ord(" ")
-    strings: list[str] = text.astype("U26").tolist()
-    return strings
+    sector_record: list[Row]
 
 
 def _office_hours(rng: np.random.Generator, n: int) -> IntArray:
@@ -232,7 +225,13 @@ def build_rows(
         )
     )
     card_table = _card_rows(cards, citizen_id, personal_ids, legacy_ids, residence_province)
-    return Rows(household=households, citizen=citizen_rows, identity_card=card_table)
+    # Drawn last, so the rows above do not depend on them.
+    return Rows(
+        household=households,
+        citizen=citizen_rows,
+        identity_card=card_table,
+        sector_record=sector_rows(rng, draft, citizen_id, residence_province, sector),
+    )
 
 
 def _household_rows(draft: Draft, rng: np.random.Generator, household_id: IntArray) -> list[Row]:

@@ -27,7 +27,14 @@ from seed.parallel import TABLES as COPY_TABLES
 from seed.parallel import copy_text
 
 # Parents before children, so that "DELETE" and "TRUNCATE" work in reverse.
-SEEDED_TABLES = ("household", "citizen", "identity_card", "personal_id_history")
+SEEDED_TABLES = (
+    "household",
+    "citizen",
+    "identity_card",
+    "personal_id_history",
+    "sector_record",
+    "sector_record_version",
+)
 
 
 def seeded_tables() -> list[Table]:

@@ -95,8 +95,20 @@ DEMO_AGENCIES: list[AgencyCreate] = [
             "patient_checkin": _purpose(
                 "Check in a patient by chip card instead of the health-insurance card",
                 [Op.LOOKUP, Op.VERIFY, Op.BATCH_VERIFY],
-                [*IDENTITY, F.HEALTH_INSURANCE_CARD, F.PERMANENT_ADDRESS, F.VITAL_STATUS],
+                [
+                    *IDENTITY,
+                    F.HEALTH_INSURANCE_CARD,
+                    F.HEALTH_INSURANCE,
+                    F.PERMANENT_ADDRESS,
+                    F.VITAL_STATUS,
+                ],
                 legal_basis="Decision 06/QD-TTg (health-insurance check-in by chip card)",
+            ),
+            "immunisation_records": _purpose(
+                "Record the vaccine doses given here in the national immunisation register",
+                [Op.ENRICH],
+                [*IDENTITY, F.VACCINATIONS],
+                legal_basis="Law on Prevention and Control of Infectious Diseases 2007",
             ),
             "patient_records": _purpose(
                 "Clean the patient register: check each record and take the registry's values",
@@ -140,7 +152,13 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                     F.DEATH_DATE,
                 ],
                 legal_basis="Law on Social Insurance 2024",
-            )
+            ),
+            "insurance_records": _purpose(
+                "Link health-insurance cards and social-insurance books to personal IDs",
+                [Op.ENRICH],
+                [*IDENTITY, F.HEALTH_INSURANCE, F.SOCIAL_INSURANCE],
+                legal_basis="Law on Social Insurance 2024; Law on Health Insurance 2008",
+            ),
         },
     ),
     AgencyCreate(
@@ -204,7 +222,77 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                 [Op.LOOKUP, Op.VERIFY, Op.BATCH_VERIFY],
                 [*IDENTITY, F.PERMANENT_ADDRESS, F.TAX_CODE, F.VITAL_STATUS],
                 legal_basis="Law on Tax Administration 2019",
+            ),
+            "taxpayer_records": _purpose(
+                "Link taxpayer registrations to personal IDs",
+                [Op.ENRICH],
+                [*IDENTITY, F.TAX_REGISTRATION],
+                legal_basis="Law on Tax Administration 2019",
+            ),
+        },
+    ),
+    AgencyCreate(
+        code="transport-licensing-demo",
+        name="Sở Giao thông Vận tải Tỉnh Demo (demo)",
+        sector=Sector.LOCAL_GOVERNMENT,
+        limits=DEMO_LIMITS,
+        purposes={
+            "licence_issuing": _purpose(
+                "Link the driving licences it issues to their holders' personal IDs",
+                [Op.ENRICH, Op.VERIFY],
+                [*IDENTITY, F.DRIVING_LICENCE],
+                legal_basis="Law on Road Traffic Order and Safety 2024",
             )
+        },
+    ),
+    AgencyCreate(
+        code="traffic-police-demo",
+        name="Phòng Cảnh sát giao thông Công an Tỉnh Demo (demo)",
+        sector=Sector.MINISTRY,
+        limits=DEMO_LIMITS,
+        purposes={
+            "traffic_control": _purpose(
+                "Check a driver's identity, licence and vehicles at a roadside stop",
+                [Op.LOOKUP],
+                [*IDENTITY, F.DRIVING_LICENCE, F.VEHICLE_REGISTRATIONS],
+                legal_basis="Law on Road Traffic Order and Safety 2024",
+            ),
+            "vehicle_registration": _purpose(
+                "Link the vehicle registrations it issues to their owners' personal IDs",
+                [Op.ENRICH],
+                [*IDENTITY, F.VEHICLE_REGISTRATIONS],
+                legal_basis="Circular 79/2024/TT-BCA (vehicle registration)",
+            ),
+        },
+    ),
+    AgencyCreate(
+        # Planning and the statistics office belong to the Ministry of Finance since 2025.
+        code="planning-ministry-demo",
+        name="Bộ Tài chính – Kế hoạch và Thống kê (demo)",
+        sector=Sector.MINISTRY,
+        limits=DEMO_LIMITS,
+        purposes={
+            "population_planning": _purpose(
+                "Plan schools, clinics and pensions from population counts by place, sex, "
+                "age, ethnicity, marital status and VNeID uptake; aggregates only",
+                [Op.STATISTICS],
+                [
+                    F.SEX,
+                    F.BIRTH_DATE,
+                    F.ETHNICITY,
+                    F.MARITAL_STATUS,
+                    F.PERMANENT_ADDRESS,
+                    F.VNEID_LEVEL,
+                    F.VITAL_STATUS,
+                ],
+                legal_basis="Law on Statistics 2015 (amended 2021); Decision 06/QD-TTg",
+            ),
+            "labour_force_planning": _purpose(
+                "Count the working-age population by place, sex and age; aggregates only",
+                [Op.STATISTICS],
+                [F.SEX, F.BIRTH_DATE, F.PERMANENT_ADDRESS],
+                legal_basis="Law on Employment 2013",
+            ),
         },
     ),
     AgencyCreate(
@@ -225,6 +313,29 @@ DEMO_AGENCIES: list[AgencyCreate] = [
                     F.MARITAL_STATUS,
                 ],
                 legal_basis="Decree 45/2020/ND-CP (online public services)",
+            )
+        },
+    ),
+    AgencyCreate(
+        # Social protection moved from the labour ministry (MOLISA) to the health
+        # ministry in 2025; Decree 176/2025 was issued at the health minister's proposal.
+        code="social-protection-demo",
+        name="Sở Y tế Tỉnh Demo – Bảo trợ xã hội (demo)",
+        sector=Sector.LOCAL_GOVERNMENT,
+        limits=DEMO_LIMITS,
+        purposes={
+            "social_pension": _purpose(
+                "List residents aged 75 and over (70 in poor households) to review and pay "
+                "the social pension allowance, and stop it on death",
+                [Op.EXTRACT, Op.LOOKUP, Op.SUBSCRIBE],
+                [
+                    *IDENTITY,
+                    F.PERMANENT_ADDRESS,
+                    F.CURRENT_ADDRESS,
+                    F.VITAL_STATUS,
+                ],
+                legal_basis="Law on Social Insurance 2024 (No. 41/2024/QH15), social pension "
+                "allowance; Decree 176/2025/ND-CP",
             )
         },
     ),

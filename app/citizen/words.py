@@ -40,6 +40,12 @@ FIELD_WORDS = {
     "health_insurance_card": "health-insurance card",
     "tax_code": "tax code",
     "vneid_level": "VNeID account level",
+    "health_insurance": "health-insurance cover",
+    "social_insurance": "social-insurance book",
+    "driving_licence": "driving licence",
+    "vehicle_registrations": "vehicle registrations",
+    "tax_registration": "tax registration",
+    "vaccinations": "vaccination records",
 }
 
 REFUSALS = {
@@ -81,9 +87,18 @@ def describe(record: Mapping[str, Any]) -> str:
             return f"{agency} {CIVIL_WORDS[operation]}."
         reason = (record.get("code") or "refused").lower().replace("_", " ")
         return f"{agency} asked to record a change to your record and was refused ({reason})."
+    if operation == "enrich":
+        if outcome == "recorded":
+            return f"{agency} recorded your {fields} in the registry, for “{purpose}”."
+        if outcome == "unchanged":
+            return f"{agency} sent your {fields} again, unchanged, for “{purpose}”."
+        reason = (record.get("code") or "refused").lower().replace("_", " ")
+        return f"{agency} sent a record about you and it was refused ({reason})."
     if outcome == "denied":
         reason = REFUSALS.get(record.get("code") or "", "it was not allowed")
         return f"{agency} asked for your data for “{purpose}” and was refused: {reason}."
+    if operation == "record_history":
+        return f"{agency} read the change history of your {fields} for “{purpose}”."
     if operation.startswith("lookup"):
         return f"{agency} read your {fields} for “{purpose}”."
     if operation in ("verify", "batch_verify"):
@@ -92,6 +107,11 @@ def describe(record: Mapping[str, Any]) -> str:
         return (
             f"{agency} checked your {fields} in its records against the registry, in a "
             f"bulk clean-up, for “{purpose}”."
+        )
+    if operation == "extract":
+        return (
+            f"{agency} received your {fields} in a list of citizens drawn from the registry "
+            f"(an extract), for “{purpose}”."
         )
     if operation == "consent_grant":
         return f"You gave {agency} consent for “{purpose}”."

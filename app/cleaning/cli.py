@@ -1,10 +1,10 @@
-"""``popreg worker``: cleaning chunks and webhook deliveries in a process of its own."""
+"""``popreg worker``: cleaning and extract chunks and webhook deliveries in a process of its own."""
 
 from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,18 +13,26 @@ from app.cleaning.worker import CleaningWorker
 from app.config import get_settings
 from app.db import Database, tune_collector
 from app.events.worker import start_dispatcher_thread
+from app.extracts.worker import ExtractWorker
+from app.jobs import ChunkWorker
+from app.logs import configure_logging
 from app.schema import schema_state
 
 err = Console(stderr=True)
 
 
 def worker(
-    threads: Annotated[int, typer.Option(min=1, max=16, help="Chunk workers in this process.")] = 1,
+    threads: Annotated[
+        int, typer.Option(min=1, max=16, help="Cleaning chunk workers in this process.")
+    ] = 1,
+    extract_threads: Annotated[
+        int, typer.Option(min=0, max=16, help="Extract chunk workers in this process.")
+    ] = 1,
     webhooks: Annotated[
         bool, typer.Option(help="Also send webhook deliveries from the outbox.")
     ] = True,
 ) -> None:
-    """Process cleaning-job chunks and send webhook deliveries until stopped (Ctrl-C or SIGTERM).
+    """Process cleaning and extract chunks and send webhook deliveries until stopped (Ctrl-C).
 
     Any number of worker processes (and servers) may share one PostgreSQL
     database: each chunk and each delivery is claimed with [cyan]FOR UPDATE SKIP
@@ -32,15 +40,20 @@ def worker(
     """
     tune_collector()
     settings = get_settings()
+    configure_logging(settings)  # the server's JSON lines, not Python's bare last resort
     database = Database(settings)
     state = schema_state(database.engine)
     if not state.is_current:
         err.print(f"[red]Refusing to start:[/red] {state.describe()}.")
         database.dispose()
         raise typer.Exit(1)
-    workers = [
-        CleaningWorker(database, lease_seconds=settings.cleaning_lease_seconds, name=f"worker-{n}")
-        for n in range(threads)
+    lease = settings.cleaning_lease_seconds
+    workers: list[ChunkWorker[Any, Any, Any]] = [
+        CleaningWorker(database, lease_seconds=lease, name=f"worker-{n}") for n in range(threads)
+    ]
+    workers += [
+        ExtractWorker(database, lease_seconds=lease, name=f"extract-{n}")
+        for n in range(extract_threads)
     ]
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -49,7 +62,8 @@ def worker(
     sender = start_dispatcher_thread(database, settings, stopping) if webhooks else None
     sending = " and sending webhooks" if webhooks else ""
     err.print(
-        f"popreg worker: {threads} thread(s) processing cleaning chunks{sending}; Ctrl-C stops."
+        f"popreg worker: {threads} thread(s) processing cleaning chunks and "
+        f"{extract_threads} extract chunks{sending}; Ctrl-C stops."
     )
     try:
         stopping.wait()

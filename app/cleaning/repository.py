@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, exists, func, insert, select, text, update
+from sqlalchemy import Connection, case, delete, exists, func, insert, select, update
 
 from app.audit import repository as audit_repository
 from app.audit.records import AuditEntry
+from app.jobs.claims import claim, claim_statements
 from app.models import ChunkState, CleaningChunk, CleaningJob, JobState
 from app.models.base import utcnow
 
@@ -132,35 +133,15 @@ def fail_stalled_uploads(connection: Connection, older_than: datetime) -> int:
     return int(result.rowcount)
 
 
-_CLAIM = """
-UPDATE cleaning_chunk
-SET state = 'claimed', claim_token = :token, lease_until = :until
-WHERE (job_id, number) = (
-    SELECT c.job_id, c.number FROM cleaning_chunk c
-    WHERE (c.state = 'pending' OR (c.state = 'claimed' AND c.lease_until < :now))
-      AND c.job_id IN (
-        SELECT id FROM cleaning_job WHERE state IN ('receiving', 'queued', 'running')
-      )
-    ORDER BY c.number, c.job_id
-    LIMIT 1 {lock}
-)
-RETURNING job_id, number
-"""
-CLAIM_SQL = {
-    "sqlite": text(_CLAIM.format(lock="")),
-    # Several processes take different chunks instead of queueing on one row.
-    "postgresql": text(_CLAIM.format(lock="FOR UPDATE OF c SKIP LOCKED")),
-}
+# Chunks of jobs still taking input or running; app/jobs words the claim for each dialect.
+CLAIM_SQL = claim_statements("cleaning_chunk", "cleaning_job", [state.value for state in ACTIVE])
 
 
 def claim_chunk(
     connection: Connection, token: str, lease: timedelta
 ) -> tuple[str, int, bytes, int] | None:
     """Claim the next pending chunk (or one whose lease ran out): job, number, input, rows."""
-    now = utcnow()
-    claimed = connection.execute(
-        CLAIM_SQL[connection.dialect.name], {"token": token, "until": now + lease, "now": now}
-    ).first()
+    claimed = claim(connection, CLAIM_SQL, token, lease)
     if claimed is None:
         return None
     job_id, number = claimed

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -30,8 +29,8 @@ from app.cleaning.profiles import Sector, plan_job
 from app.cleaning.upload import UploadFormat, UploadParser
 from app.config import Settings
 from app.db import Database
+from app.jobs import measure
 from app.models import JobState
-from app.models.base import as_utc
 from app.models.enums import CitizenField as F
 from app.models.enums import Operation
 from app.problems import ProblemError
@@ -217,20 +216,13 @@ def cancel_job(database: Database, principal: Principal, job_id: str) -> dict[st
 
 def with_progress(job: dict[str, Any]) -> dict[str, Any]:
     """The job with its rate (rows/s since the first chunk was claimed) and ETA."""
-    started = as_utc(job["started_at"]) if job["started_at"] else None
-    finished = as_utc(job["finished_at"]) if job["finished_at"] else None
-    rate = eta = None
-    if started is not None:
-        elapsed = ((finished or datetime.now(UTC)) - started).total_seconds()
-        if elapsed > 0 and job["rows_processed"]:
-            rate = round(job["rows_processed"] / elapsed, 1)
-    if rate and job["state"] not in repository.FINISHED:
-        eta = round((job["rows_received"] - job["rows_processed"]) / rate, 1)
-    received = job["rows_received"]
-    progress = (
-        1.0
-        if job["state"] == JobState.DONE
-        else (round(job["rows_processed"] / received, 4) if received else 0.0)
+    rate, eta, progress = measure(
+        started_at=job["started_at"],
+        finished_at=job["finished_at"],
+        done=job["rows_processed"],
+        total=job["rows_received"],
+        complete=job["state"] == JobState.DONE,
+        finished=job["state"] in repository.FINISHED,
     )
     return {**job, "rows_per_second": rate, "eta_seconds": eta, "progress": progress}
 

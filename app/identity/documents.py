@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,8 @@ from app.db import RawSession
 from app.identity import repository
 from app.models.enums import BirthDatePrecision
 from app.models.enums import CitizenField as F
+from app.records import render as sector
+from app.records.kinds import SECTOR_FIELDS
 
 Document = dict[str, Any]
 RELATIVE_FIELDS = {
@@ -72,10 +74,18 @@ def render(
     row: Mapping[str, Any],
     fields: tuple[F, ...],
     province_names: Mapping[str, str],
+    records: sector.Records | None = None,
 ) -> Document:
-    """The document with exactly ``fields``; related rows are read only when allowed."""
+    """The document with exactly ``fields``; related rows are read only when allowed.
+
+    ``records``: sector records already read for this row's citizen (``render_many``
+    reads them for a whole page at once); else they are read here when asked for.
+    """
     document: Document = {}
     relatives = _relatives(session, row, fields)
+    wanted_records = sector.sector_fields(fields)
+    if wanted_records and records is None:
+        records = sector.prefetch(session, [row["id"]], wanted_records)
     for field in fields:
         if field in PLAIN_FIELDS:
             document[field.value] = row[field.value]
@@ -104,7 +114,25 @@ def render(
             document[field.value] = bool(row["temporarily_absent"])
         elif field is F.VNEID_LEVEL:
             document[field.value] = int(row["vneid_level"])
+        elif records is not None and field in SECTOR_FIELDS:
+            document[field.value] = sector.render_field(field, records.get(row["id"], {}))
     return document
+
+
+def render_many(
+    session: RawSession,
+    rows: Sequence[Mapping[str, Any]],
+    fields: tuple[F, ...],
+    province_names: Mapping[str, str],
+) -> list[Document]:
+    """``render`` for many rows, reading their sector records in one batch."""
+    wanted_records = sector.sector_fields(fields)
+    records = (
+        sector.prefetch(session, [row["id"] for row in rows], wanted_records)
+        if wanted_records
+        else None
+    )
+    return [render(session, row, fields, province_names, records) for row in rows]
 
 
 def _relatives(

@@ -58,6 +58,13 @@ FIELD_COLUMNS: dict[F, tuple[str, ...]] = {
     F.HEALTH_INSURANCE_CARD: ("health_insurance_card",),
     F.TAX_CODE: ("tax_code",),
     F.VNEID_LEVEL: ("vneid_level",),
+    # Sector records (app/records) are read by citizen id, which every lookup reads.
+    F.HEALTH_INSURANCE: (),
+    F.SOCIAL_INSURANCE: (),
+    F.DRIVING_LICENCE: (),
+    F.VEHICLE_REGISTRATIONS: (),
+    F.TAX_REGISTRATION: (),
+    F.VACCINATIONS: (),
 }
 
 # Every lookup also reads these: the row id (for related rows) and the facts

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.records.schemas import RecordView
+
 
 class Person(BaseModel):
     personal_id: str
@@ -101,6 +103,13 @@ class CitizenDocument(BaseModel):
     health_insurance_card: str | None = None
     tax_code: str | None = None
     vneid_level: Literal[0, 1, 2] | None = None
+    # Sector records pushed by the agencies that issue them (docs/records.md).
+    health_insurance: RecordView | None = None
+    social_insurance: RecordView | None = None
+    driving_licence: RecordView | None = None
+    vehicle_registrations: list[RecordView] | None = None
+    tax_registration: RecordView | None = None
+    vaccinations: list[RecordView] | None = None
 
 
 class LegacyIdMatches(BaseModel):

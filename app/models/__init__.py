@@ -28,9 +28,11 @@ from app.models.events import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from app.models.extract import ExtractChunk, ExtractJob, ExtractState
 from app.models.fault import FaultRule
 from app.models.household import Household
 from app.models.identity_history import PersonalIdCorrection, PersonalIdHistory
+from app.models.records import RecordKind, RecordStatus, SectorRecord, SectorRecordVersion
 from app.models.signing_key import SigningKey
 
 __all__ = [
@@ -54,6 +56,9 @@ __all__ = [
     "DeliveryState",
     "EventHead",
     "EventType",
+    "ExtractChunk",
+    "ExtractJob",
+    "ExtractState",
     "FaultRule",
     "Household",
     "IdentityCard",
@@ -63,7 +68,11 @@ __all__ = [
     "Operation",
     "PersonalIdCorrection",
     "PersonalIdHistory",
+    "RecordKind",
+    "RecordStatus",
     "Sector",
+    "SectorRecord",
+    "SectorRecordVersion",
     "Sex",
     "SigningKey",
     "Subscription",

@@ -56,6 +56,9 @@ class Operation(StrEnum):
     CLEAN = "clean"
     SUBSCRIBE = "subscribe"  # follow life events: change feed and webhooks
     REGISTER = "register"  # record life events (civil registry agencies)
+    ENRICH = "enrich"  # push sector records linked to a personal ID (app/records)
+    EXTRACT = "extract"  # a purpose-bound cohort extract, audited per citizen (app/extracts)
+    STATISTICS = "statistics"  # aggregate counts under disclosure control (app/statistics)
 
 
 class CitizenField(StrEnum):
@@ -95,3 +98,10 @@ class CitizenField(StrEnum):
     HEALTH_INSURANCE_CARD = "health_insurance_card"
     TAX_CODE = "tax_code"
     VNEID_LEVEL = "vneid_level"
+    # Sector records (app/records), rendered as the record or the list of records.
+    HEALTH_INSURANCE = "health_insurance"
+    SOCIAL_INSURANCE = "social_insurance"
+    DRIVING_LICENCE = "driving_licence"
+    VEHICLE_REGISTRATIONS = "vehicle_registrations"
+    TAX_REGISTRATION = "tax_registration"
+    VACCINATIONS = "vaccinations"

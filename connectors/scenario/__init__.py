@@ -7,9 +7,11 @@ log. ``load`` checks a file, ``run_scenario`` runs it, ``report.summary`` prints
 and ``html.write`` renders the offline HTML report. ``popreg scenario run FILE``
 does all four.
 
-Modules: ``model`` (the file), ``steps`` (one-off actions), ``runner`` (the
-timeline), ``stats`` (figures from the call log), ``report`` (terminal), ``html``
-(the page), ``cli`` (the commands).
+Modules: ``model`` (the file), ``payloads`` (what some steps carry), ``steps``
+(one-off actions), ``sharing`` (the actions beyond lookups: records, wallet,
+statistics, extracts), ``records`` (their default sector records), ``views`` (what
+a step's answer shows), ``runner`` (the timeline), ``stats`` (figures from the call
+log), ``report`` (terminal), ``html`` (the page), ``cli`` (the commands).
 """
 
 from connectors.scenario.model import Scenario, ScenarioError, Step, load, parse

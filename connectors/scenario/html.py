@@ -13,9 +13,10 @@ from typing import Any
 
 from app import __version__
 from app.events.simulate.report import LABELS
-from connectors.scenario import stats
+from connectors.scenario import stats, views
 from connectors.scenario.report import rate_text
 from connectors.scenario.runner import ScenarioResult
+from connectors.scenario.steps import REFUSED
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -28,6 +29,9 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e8ee; padding: .3rem .7rem; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.denied td { background: #fdecea; } .bad { color: #b3261e; font-weight: 600; }
+td.suppressed { background: #fff6d6; font-style: italic; color: #6b5a1e; }
+td.small { background: #fdecea; color: #b3261e; font-weight: 700; }
+td.denied { color: #b3261e; } ul.shown { margin: .3rem 0; }
 .good { color: #1e7b34; } .note { color: #5b6776; }
 blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .8rem; border-left: 3px solid #c8d1dc; }
 """
@@ -176,18 +180,47 @@ def _steps(result: ScenarioResult) -> str:
         verdict = {True: '<span class="good">as expected</span>', None: ""}.get(
             done.met, f'<span class="bad">expected {escape(step.expect or "")}</span>'
         )
-        who = f" — {escape(step.agency)} / {escape(step.purpose or '')}" if step.agency else ""
+        acting = step.agency or step.action == "statistics"
+        who = f" — {escape(views.who(step))}" if acting else ""
         parts.append(
             f"<h3>{done.at:,.0f} s · step {done.index + 1}: {escape(step.action)}{who}</h3>"
             f"<p>{escape(done.detail)} {verdict}</p>"
         )
         if step.say:
             parts.append(f"<blockquote>{escape(step.say.strip())}</blockquote>")
+        shown = views.view(done)
+        if shown is not None:
+            parts.append(_view(shown))
         if done.records:
+            if done.citizen != result.subject:
+                whose = f"The access log of citizen {escape(done.citizen)}:"
+                parts.append(f'<p class="note">{whose}</p>')
             parts.append(_evidence(done.records))
     if result.step_error:
         parts.append(f'<p class="bad">The steps stopped: {escape(result.step_error)}</p>')
     return "\n".join(parts)
+
+
+def _view(shown: views.View) -> str:
+    """What a step's answer shows: its facts, and its table with marked cells."""
+    lines = "".join(f"<li>{escape(line)}</li>" for line in shown.lines)
+    html = f'<ul class="shown">{lines}</ul>'
+    if shown.rows:
+        header = "".join(f"<th>{escape(h)}</th>" for h in shown.head)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td class="{mark}" title="{mark}">{escape(text)}</td>'
+                if mark
+                else f"<td>{escape(text)}</td>"
+                for text, mark in row
+            )
+            + "</tr>"
+            for row in shown.rows
+        )
+        table = f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>"
+        html += f'<table class="shown">{table}</table>'
+    return html
 
 
 def _evidence(records: list[dict[str, Any]]) -> str:
@@ -202,7 +235,7 @@ def _evidence(records: list[dict[str, Any]]) -> str:
         ]
         for r in records
     ]
-    classes = ["denied" if r.get("outcome") == "denied" else "" for r in records]
+    classes = ["denied" if r.get("outcome") in REFUSED else "" for r in records]
     head = ["when (UTC)", "agency", "outcome", "fields disclosed", "in the citizen's access log"]
     table = _table(head, body, set(), classes)
     return f'<div class="evidence">{table}</div>'

@@ -14,16 +14,16 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     model_validator,
 )
 
 from app.events.simulate.mix import parse_duration, parse_rate
+from app.models.records import RecordKind
 from connectors.base import Connector
+from connectors.scenario.payloads import Cohort, RecordPart, StatisticsQuery, Strict
 
 SUBJECT = "subject"  # a step's citizen: the one person the scenario's steps are about
 
@@ -55,10 +55,6 @@ Seconds = Annotated[float, BeforeValidator(_duration)]  # above zero
 Offset = Annotated[float, BeforeValidator(_offset)]  # from the scenario's start, zero or more
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class ConnectorPart(Strict):
     """One connector running at a rate for a while (``connectors.run``)."""
 
@@ -86,8 +82,37 @@ class LifeEventsPart(Strict):
     seed: int | None = None
 
 
-Action = Literal["lookup", "verify", "access_log", "give_consent", "withdraw_consent"]
-AGENCY_ACTIONS = ("lookup", "verify", "give_consent", "withdraw_consent")
+Action = Literal[
+    "lookup",
+    "verify",
+    "access_log",
+    "give_consent",
+    "withdraw_consent",
+    "push_record",
+    "history",
+    "wallet",
+    "statistics",
+    "extract",
+]
+AGENCY_ACTIONS = (
+    "lookup",
+    "verify",
+    "give_consent",
+    "withdraw_consent",
+    "push_record",
+    "history",
+    "extract",
+)
+CITIZEN_ACTIONS = ("access_log", "wallet")  # the citizen's own view: no agency, no purpose
+# The step fields that belong to some actions only, and the actions that need them.
+ONLY_FOR = {
+    "claims": ("verify",),
+    "kind": ("push_record", "history"),
+    "record": ("push_record",),
+    "query": ("statistics",),
+    "cohort": ("extract",),
+}
+NEEDS = {"push_record": "kind", "history": "kind", "statistics": "query", "extract": "cohort"}
 
 
 class Step(Strict):
@@ -100,6 +125,10 @@ class Step(Strict):
     purpose: str | None = None
     citizen: str = Field(default=SUBJECT, pattern=rf"^({SUBJECT}|\d{{12}})$")
     claims: dict[str, str] | None = None  # verify: default the subject's name and birth date
+    kind: RecordKind | None = None  # push_record, history: the kind of sector record
+    record: RecordPart | None = None  # push_record
+    query: StatisticsQuery | None = None  # statistics: the table asked for
+    cohort: Cohort | None = None  # extract: who is in it
     # "ok" (any 2xx/3xx), a status ("403") or a problem code ("CONSENT_REQUIRED")
     expect: str | None = Field(default=None, pattern=r"^(ok|[1-5]\d\d|[A-Z][A-Z0-9_]+)$")
 
@@ -107,8 +136,24 @@ class Step(Strict):
     def _agency_and_purpose(self) -> Step:
         if self.action in AGENCY_ACTIONS and (self.agency is None or self.purpose is None):
             raise ValueError(f"the action {self.action!r} needs an agency and a purpose")
-        if self.action == "access_log" and (self.agency or self.purpose or self.claims):
-            raise ValueError("access_log is the citizen's own view: no agency, purpose or claims")
+        if self.action in CITIZEN_ACTIONS and (self.agency or self.purpose or self.claims):
+            raise ValueError(
+                f"{self.action} is the citizen's own view: no agency, purpose or claims"
+            )
+        if self.action == "statistics" and (self.agency is None) != (self.purpose is None):
+            raise ValueError("statistics: an agency with its purpose, or neither (the admin token)")
+        if self.action == "statistics" and "citizen" in self.model_fields_set:
+            raise ValueError("statistics count the population: no citizen")
+        return self
+
+    @model_validator(mode="after")
+    def _fields_of_the_action(self) -> Step:
+        for name, actions in ONLY_FOR.items():
+            if getattr(self, name) is not None and self.action not in actions:
+                raise ValueError(f"{name} is for {' and '.join(actions)} only, not {self.action}")
+        needed = NEEDS.get(self.action)
+        if needed is not None and getattr(self, needed) is None:
+            raise ValueError(f"the action {self.action!r} needs {needed}")
         return self
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from app.events.simulate.report import LABELS
 from connectors.calls import CallLog
-from connectors.scenario import stats
+from connectors.scenario import stats, views
 from connectors.scenario.runner import ScenarioResult
 from connectors.scenario.steps import StepResult
+
+MARKS = {"suppressed": "italic yellow", "small": "bold red", "denied": "red", "": ""}
 
 
 def _clock(seconds: float) -> str:
@@ -42,16 +45,30 @@ def progress_line(elapsed: float, length: float, log: CallLog) -> str:
     )
 
 
-def step_line(result: StepResult) -> str:
+def step_line(result: StepResult) -> RenderableType:
+    """A step as it runs: what it did, what it shows, the evidence."""
     mark = {True: "[green]✓[/green]", False: "[red]✗ not as expected[/red]", None: "·"}
     step = result.step
     head = f"[bold]{_clock(result.at)} step {result.index + 1}[/bold] {step.action}"
-    who = f" {step.agency}/{step.purpose}" if step.agency else ""
+    who = f" {views.who(step)}" if step.agency or step.action == "statistics" else ""
     lines = [f"{head}{escape(who)} → {escape(result.detail)} {mark[result.met]}"]
     if step.say:
         lines.append(f"   [dim]{escape(step.say.strip())}[/dim]")
+    shown = views.view(result)
+    lines += [f"   {escape(line)}" for line in shown.lines] if shown else []
     lines += [f"   [cyan]{escape(r['summary'])}[/cyan]" for r in result.records]
-    return "\n".join(lines)
+    text = Text.from_markup("\n".join(lines))
+    return Group(text, Padding(view_table(shown), (0, 0, 0, 3))) if shown and shown.rows else text
+
+
+def view_table(shown: views.View) -> Table:
+    """A step's table: suppressed cells in yellow italics, small exact counts in bold red."""
+    table = Table(show_edge=False, padding=(0, 1), box=None, header_style="bold")
+    for name in shown.head:
+        table.add_column(name, overflow="fold")
+    for row in shown.rows:
+        table.add_row(*(Text(text, style=MARKS[mark]) for text, mark in row))
+    return table
 
 
 def agencies_table(result: ScenarioResult) -> Table:
@@ -131,7 +148,7 @@ def steps_table(result: ScenarioResult) -> Table:
         table.add_row(
             f"{done.at:,.0f} s",
             f"{done.index + 1}. {step.action}",
-            escape(f"{step.agency} / {step.purpose}" if step.agency else "the citizen"),
+            escape(views.who(step)),
             escape(done.detail),
             f"{escape(step.expect or '')} {marks[done.met]}".strip(),
         )
@@ -148,9 +165,8 @@ def summary(result: ScenarioResult) -> RenderableType:
         pieces.append(codes)
     if result.steps:
         pieces.append(steps_table(result))
-    evidence = [s for s in result.steps if s.records]
-    if evidence:
-        last = evidence[-1]  # the newest read of the access log holds the whole story
+    newest = {s.citizen: s for s in result.steps if s.records}  # each citizen's latest read
+    for last in newest.values():
         lines = [f"[cyan]{escape(r['summary'])}[/cyan]" for r in last.records]
         pieces.append(
             Panel(

@@ -236,7 +236,7 @@ async def _prepare_steps(
 ) -> str | None:
     """Choose the steps' subject (if they have one) and mark where access logs stand."""
     chosen = None
-    citizens = {step.citizen for step in scenario.steps}
+    citizens = {step.citizen for step in scenario.steps if step.action != "statistics"}
     if SUBJECT in citizens:
         given = subject or (None if scenario.subject == "sample" else scenario.subject)
         chosen = await stepper.choose_subject(given)

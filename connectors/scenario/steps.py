@@ -1,14 +1,17 @@
 """A scenario's one-off steps: an agency asks for something, a citizen looks or decides.
 
-Agency steps (``lookup``, ``verify``) go through a ``RegistryClient`` with the demo
-agency's key and land in the shared call log as connector ``steps``. Citizen steps
-(``access_log``, ``give_consent``, ``withdraw_consent``) sign in with the sandbox
-one-time code and read or change the citizen's own side; ``access_log`` keeps the
-records written since the run began: the evidence the report shows.
+Agency steps (``lookup``, ``verify``, and in ``sharing``: ``push_record``, ``history``,
+``statistics``, ``extract``) go through a ``RegistryClient`` with the demo agency's
+key and land in the shared call log as connector ``steps``; ``statistics`` without
+an agency uses the admin token. Citizen steps (``access_log``, ``wallet``,
+``give_consent``, ``withdraw_consent``) sign in with the sandbox one-time code and
+read or change the citizen's own side; ``access_log`` keeps the records written
+since the run began: the evidence the report shows.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +19,12 @@ import httpx
 
 from connectors.calls import CallLog, problem_code
 from connectors.client import Credentials, RegistryClient
+from connectors.scenario import sharing
 from connectors.scenario.model import SUBJECT, Step
 
 STEPS = "steps"  # the connector name of step calls in the call log
 CITIZEN_CODE = "123456"  # the sandbox's one-time code (POPREG_CITIZEN_LOGIN_CODE)
+REFUSED = ("denied", "invalid", "not_found", "unavailable")  # audit outcomes of a refusal
 
 
 class StepError(RuntimeError):
@@ -36,6 +41,7 @@ class StepResult:
     code: str | None
     detail: str  # the outcome in words
     records: list[dict[str, Any]] = field(default_factory=list)  # access_log: new records
+    answer: dict[str, Any] | None = None  # what the report shows (views.py): the JSON answer
 
     @property
     def met(self) -> bool | None:
@@ -61,8 +67,9 @@ class StepRunner:
         admin_token: str,
         citizen_code: str = CITIZEN_CODE,
     ) -> None:
-        self.http, self.log = http, log
+        self.http, self.log, self.connector = http, log, STEPS
         self.admin_token, self.citizen_code = admin_token, citizen_code
+        self.rng = random.Random()  # noqa: S311 - record numbers in a sandbox, not secrets
         self.subject: dict[str, Any] | None = None
         self._clients: dict[str, RegistryClient] = {}
         self._seen: dict[str, int] = {}  # personal ID → newest access-log seq before the run
@@ -88,24 +95,37 @@ class StepRunner:
 
     async def mark(self, personal_id: str) -> None:
         """Remember where the citizen's access log stands, to show only this run's records."""
-        records = await self._access_log(personal_id, limit=1)
+        records = await self.access_log(personal_id, limit=1)
         self._seen[personal_id] = max((int(r["seq"]) for r in records), default=0)
 
     # --- the steps ---------------------------------------------------------------------
 
     async def run(self, index: int, step: Step, at: float) -> StepResult:
-        citizen = self._citizen(step)
+        citizen = "" if step.action == "statistics" else self._citizen(step)  # counts: no one
         if step.action == "access_log":
             since = self._seen.get(citizen, 0)
-            records = [r for r in await self._access_log(citizen) if int(r["seq"]) > since]
+            records = [r for r in await self.access_log(citizen) if int(r["seq"]) > since]
             records.reverse()  # oldest first: the story in order
-            denied = sum(1 for r in records if r["outcome"] == "denied")
+            denied = sum(1 for r in records if r["outcome"] in REFUSED)
             detail = f"{len(records)} new records in the citizen's access log, {denied} refused"
             return StepResult(index, step, citizen, at, 200, None, detail, records)
+        if step.action in sharing.ACTIONS:
+            done = await sharing.run(self, step, citizen)
+            return StepResult(
+                index,
+                step,
+                done.citizen or citizen,
+                at,
+                done.status,
+                done.code,
+                done.detail,
+                done.records,
+                done.answer,
+            )
         if step.action in ("lookup", "verify"):
             response = await self._agency_call(step, citizen)
         elif step.action == "give_consent":
-            token = await self._login(citizen)
+            token = await self.login(citizen)
             response = await self.http.post(
                 "/v1/me/consents",
                 json={"agency": step.agency, "purpose": step.purpose},
@@ -121,7 +141,9 @@ class StepRunner:
             return StepResult(index, step, citizen, at, None, None, "no answer")
         code = problem_code(response)
         status = response.status_code
-        return StepResult(index, step, citizen, at, status, code, _words(step, status, code))
+        answer = response.json() if step.action == "lookup" and status == 200 else None
+        words = _words(step, status, code, answer)
+        return StepResult(index, step, citizen, at, status, code, words, answer=answer)
 
     def _citizen(self, step: Step) -> str:
         if step.citizen != SUBJECT:
@@ -130,7 +152,7 @@ class StepRunner:
             raise StepError("no subject chosen")
         return str(self.subject["personal_id"])
 
-    def _client(self, agency: str) -> RegistryClient:
+    def client(self, agency: str) -> RegistryClient:
         from app.agencies.keys import demo_api_key
 
         if agency not in self._clients:
@@ -143,7 +165,7 @@ class StepRunner:
     async def _agency_call(self, step: Step, citizen: str) -> httpx.Response | None:
         assert step.agency is not None  # the model checks
         assert step.purpose is not None
-        client = self._client(step.agency)
+        client = self.client(step.agency)
         if step.action == "lookup":
             return await client.request(
                 "GET",
@@ -152,7 +174,7 @@ class StepRunner:
                 purpose=step.purpose,
                 task="lookup",
             )
-        claims = step.claims or await self._subject_claims(citizen)
+        claims = step.claims or await self.holder(citizen)
         return await client.request(
             "POST",
             "/v1/identity/verify",
@@ -162,17 +184,18 @@ class StepRunner:
             safe=True,
         )
 
-    async def _subject_claims(self, citizen: str) -> dict[str, str]:
+    async def holder(self, citizen: str) -> dict[str, str]:
+        """The citizen's name and birth date in the registry (as their own files hold them)."""
         known = self.subject if self.subject and self.subject["personal_id"] == citizen else None
         if known is None or "full_name" not in known:
-            token = await self._login(citizen)
+            token = await self.login(citizen)
             response = await self.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
             known = response.json() if response.status_code == 200 else {}
         return {k: str(known[k]) for k in ("full_name", "birth_date") if known.get(k)}
 
     async def _withdraw(self, step: Step, citizen: str) -> httpx.Response | None:
         """Withdraw every live consent to the step's agency and purpose; None if none."""
-        token = await self._login(citizen)
+        token = await self.login(citizen)
         headers = {"Authorization": f"Bearer {token}"}
         listed = await self.http.get("/v1/me/consents", headers=headers)
         if listed.status_code != 200:
@@ -187,7 +210,7 @@ class StepRunner:
             response = await self.http.delete(f"/v1/me/consents/{consent_id}", headers=headers)
         return response
 
-    async def _login(self, citizen: str) -> str:
+    async def login(self, citizen: str) -> str:
         response = await self.http.post(
             "/v1/citizen/login", json={"personal_id": citizen, "code": self.citizen_code}
         )
@@ -199,8 +222,8 @@ class StepRunner:
             )
         return str(response.json()["access_token"])
 
-    async def _access_log(self, citizen: str, limit: int = 200) -> list[dict[str, Any]]:
-        token = await self._login(citizen)
+    async def access_log(self, citizen: str, limit: int = 200) -> list[dict[str, Any]]:
+        token = await self.login(citizen)
         response = await self.http.get(
             "/v1/me/access-log",
             params={"limit": limit},
@@ -212,11 +235,12 @@ class StepRunner:
         return records
 
 
-def _words(step: Step, status: int, code: str | None) -> str:
+def _words(step: Step, status: int, code: str | None, answer: dict[str, Any] | None) -> str:
     if status >= 400:
         return f"{status} {code}: refused" if code else f"{status}: refused"
+    fields = [name for name in answer or {} if name != "personal_id"]
     done = {
-        "lookup": f"{step.agency} read the record",
+        "lookup": f"{step.agency} read the record: {', '.join(fields) or 'the personal ID only'}",
         "verify": f"{step.agency} checked the claims",
         "give_consent": f"the citizen gave {step.agency} consent for {step.purpose}",
         "withdraw_consent": f"the citizen withdrew consent to {step.agency} for {step.purpose}",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.agencies.demo import DEMO_AGENCIES
 from app.cli import cli
 from app.config import get_settings
 from app.schema import upgrade
@@ -98,5 +99,6 @@ def test_demo_prints_every_demo_key_and_is_idempotent(database: str) -> None:
     first = runner.invoke(cli, ["agency", "demo"], env={"COLUMNS": "200"})
     second = runner.invoke(cli, ["agency", "demo"], env={"COLUMNS": "200"})
     assert first.exit_code == second.exit_code == 0
-    assert first.stdout.count("prk_") == 9  # eight agencies and the example curl line
+    # One key per demo agency and the example curl line.
+    assert first.stdout.count("prk_") == len(DEMO_AGENCIES) + 1
     assert first.stdout == second.stdout

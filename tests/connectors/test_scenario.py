@@ -50,6 +50,7 @@ def test_the_workshop_scenarios_are_there() -> None:
         "hospital-checkin-day",
         "privacy-incident",
         "national-load",
+        "data-sharing-beyond-lookups",
     } <= names
 
 

@@ -1,0 +1,1 @@
+"""Purpose-bound cohort extracts: durable jobs, streamed rows, an audit record per citizen."""

@@ -1,0 +1,1 @@
+"""Sector records pushed by the agencies that issue them (enrichment), versioned and audited."""
