@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED_CITIZENS ?= 100000
+SOAK_DURATION ?= 10m
+FUZZ_EXAMPLES ?= 200
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate test lint format typecheck browser pytest openapi check-migrations clean
+.PHONY: help install run migrate test lint format typecheck browser pytest openapi check-migrations soak fuzz clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -71,6 +73,20 @@ check-migrations: install ## alembic upgrade head + alembic check on SQLite and 
 	  POPREG_DATABASE_URL=$$url $(BIN)/alembic upgrade head && POPREG_DATABASE_URL=$$url $(BIN)/alembic check; \
 	  status=$$?; psql "$$pg" -qc "DROP DATABASE $$db"; exit $$status; \
 	else echo "PostgreSQL not reachable: skipped"; fi
+
+soak: install ## Load and soak: 10 min (SOAK_DURATION) of mixed load on PostgreSQL, 2 server processes + worker
+	$(BIN)/python bench/soak.py --backend postgresql --workers 2 --duration $(SOAK_DURATION) \
+	  --postgres "$${POPREG_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+
+fuzz: install ## Contract fuzzing, long: FUZZ_EXAMPLES per operation on SQLite, then PostgreSQL
+	@mkdir -p var/fuzz; status=0; \
+	for backend in sqlite postgresql; do \
+	  rm -f var/fuzz/contract-$$backend.md; \
+	  POPREG_FUZZ_PROFILE=long POPREG_FUZZ_BACKEND=$$backend POPREG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  POPREG_FUZZ_REPORT=var/fuzz/contract-$$backend.md \
+	    $(BIN)/pytest tests/reliability/test_contract.py -q -p no:cacheprovider -rs || status=1; \
+	  if [ -f var/fuzz/contract-$$backend.md ]; then cat var/fuzz/contract-$$backend.md; fi; \
+	done; exit $$status
 
 clean: ## Remove the virtualenv, caches and the local database
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -103,7 +103,18 @@ def serve(
         log_config=None,
         access_log=False,
         server_header=False,
+        http=_http_protocol(),
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
+
+
+def _http_protocol() -> Any:
+    """httptools with popreg's limit on request heads; h11 (16 KiB heads) without it."""
+    try:
+        from app.server import LimitedHttpToolsProtocol
+    except ImportError:  # uvicorn without the standard extra: no httptools
+        return "h11"
+    return LimitedHttpToolsProtocol
 
 
 @db_cli.command("upgrade")

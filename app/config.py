@@ -76,7 +76,48 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_CITIZEN_CODE),
         description="The one-time code every citizen signs in with in the sandbox.",
     )
+    auth_max_failures: int = Field(
+        default=30,
+        ge=0,
+        description="Failed API-key attempts from one client address, or with one key "
+        "prefix, before every attempt of that address or prefix is refused (429) until "
+        "the window ends (0: no limit).",
+    )
+    auth_lockout_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        le=86_400,
+        description="The failure window: it opens at the first failure; a locked address or "
+        "prefix is refused until it ends.",
+    )
+    citizen_login_max_failures: int = Field(
+        default=5,
+        ge=0,
+        description="Failed citizen sign-ins for one personal ID before that ID is locked "
+        "(0: no limit).",
+    )
+    citizen_login_max_failures_per_ip: int = Field(
+        default=20,
+        ge=0,
+        description="Failed citizen sign-ins from one client address before it is locked "
+        "(0: no limit).",
+    )
+    citizen_login_lockout_seconds: float = Field(
+        default=900.0, ge=1, le=86_400, description="The citizen sign-in failure window."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API cross-origin (CORS), e.g. "
+        '["https://portal.example.vn"]; empty: none (no CORS headers at all).',
+    )
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_header_bytes: int = Field(
+        default=65_536,
+        ge=4096,
+        le=16_777_216,
+        description="Most bytes of a request's line and headers (`popreg serve`); more: 431 "
+        "and the connection is closed.",
+    )
     cleaning_max_upload_bytes: int = Field(
         default=1_073_741_824, ge=1024, description="Largest cleaning upload (bytes)."
     )
@@ -97,6 +138,19 @@ class Settings(BaseSettings):
         default=120,
         ge=5,
         description="How long a claimed chunk is a worker's; after that, another takes it over.",
+    )
+    extract_max_citizens: int = Field(
+        default=1_000_000, ge=1, description="Largest cohort one extract may cover."
+    )
+    extract_chunk_rows: int = Field(
+        default=1000, ge=10, le=100_000, description="Citizens per chunk of an extract."
+    )
+    extract_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Extract-rendering threads in each server process (0: leave extracts to "
+        "`popreg worker` processes). Leases: `cleaning_lease_seconds`.",
     )
     webhooks: bool = Field(
         default=True,
@@ -130,6 +184,13 @@ class Settings(BaseSettings):
         le=60,
         description="How often each process re-reads the sandbox fault rules (at most).",
     )
+    statistics_min_k: int = Field(
+        default=10,
+        ge=3,
+        le=1000,
+        description="Smallest threshold k an agency's statistics query may ask for: counts "
+        "from 1 to k-1 are suppressed (docs/statistics.md).",
+    )
 
     dashboard: DashboardAccess | None = Field(
         default=None,
@@ -144,6 +205,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="How long `popreg serve` keeps an idle HTTP connection open. Longer than "
+        "clients' own idle limits (httpx: 5 s), so a client never sends on a connection the "
+        "server is closing at that moment (the request would be lost).",
+    )
 
     @field_validator("database_url")
     @classmethod

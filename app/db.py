@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+
+try:  # the pg extra; without it PostgreSQL cannot be used at all
+    from psycopg import OperationalError as PostgresOperationalError
+except ImportError:  # pragma: no cover - installs without the pg extra
+    PostgresOperationalError = sqlite3.OperationalError  # type: ignore[misc,assignment]
 
 T = TypeVar("T")
 
@@ -37,6 +45,54 @@ SQLITE_PRAGMAS: dict[str, str | int] = {
     # pages beforehand from a background thread, so those checkpoints find little to do.
     "wal_autocheckpoint": 1000,
 }
+
+
+# libpq options of every PostgreSQL connection. An unreachable server answers
+# /readyz within 5 s. A connection whose peer vanished without a word (a network
+# partition, a host gone: no reset comes) is given up after 10 s of silence and 3
+# unanswered probes 5 s apart, or 30 s of data sent and not acknowledged, rather
+# than after the system's two hours: a query in flight fails (503) instead of
+# holding its thread and pooled connection.
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+# SQLSTATEs of PostgreSQL errors that mean "no usable connection right now": class 08
+# (connection exceptions), an administrator's or a crash's shutdown, or a server not
+# accepting connections yet. Other operational errors (a deadlock, a cancelled query)
+# are about the statement, not about reaching the server.
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite: the file cannot be opened or read, or the write lock stayed taken beyond
+# the busy timeout.
+_SQLITE_UNAVAILABLE = ("unable to open database", "disk i/o error", "database is locked")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached (or used) right now.
+
+    True for a connection refused, reset or closed by the server, a backend
+    terminated by an administrator, no pooled connection free within the pool
+    timeout, and SQLite's file that cannot be opened or stays locked. Such a
+    failure passes: callers answer 503 and try again later. Raw DBAPI errors (the
+    lookup hot path's) and SQLAlchemy's wrapped ones alike.
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig  # type: ignore[assignment]
+    if isinstance(exc, sqlite3.OperationalError):
+        message = str(exc).lower()
+        return any(text in message for text in _SQLITE_UNAVAILABLE)
+    if isinstance(exc, PostgresOperationalError):
+        sqlstate = getattr(exc, "sqlstate", None)
+        return sqlstate is None or sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+    return False
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -59,6 +115,9 @@ def build_engine(settings: Settings) -> Engine:
                 "pool_size": settings.db_pool_size,
                 "max_overflow": max(settings.db_max_overflow, THREADPOOL_WORKERS),
                 "pool_timeout": settings.db_pool_timeout,
+                # The most recently used connection first: its page cache is warm, and
+                # connections only a burst needed never fill their 64 MiB caches.
+                "pool_use_lifo": True,
             }
         )
         engine = create_engine(
@@ -80,7 +139,7 @@ def build_engine(settings: Settings) -> Engine:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 5},
+        connect_args=POSTGRES_CONNECT_ARGS,
         **common,
     )
 
@@ -100,7 +159,7 @@ def build_read_engine(settings: Settings) -> Engine:
         pool_recycle=settings.db_pool_recycle,
         pool_reset_on_return=None,
         isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 5},
+        connect_args=POSTGRES_CONNECT_ARGS,
         hide_parameters=True,
     )
 
@@ -319,31 +378,93 @@ class RawReader:
             finally:
                 cursor.close()
             return
-        connection = self.engine.raw_connection()
+        pooled = _PooledRead(self.engine)
         try:
-            cursor = connection.cursor()
-            try:
-                yield RawSession(self, cursor)
-            finally:
-                cursor.close()
+            yield RawSession(self, pooled.cursor, pooled.renew)
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            pooled.discard(exc)
+            raise
         finally:
-            connection.close()
+            pooled.close()
+
+
+class _PooledRead:
+    """A pooled connection for raw reads, renewed once when the server dropped it.
+
+    Raw DBAPI errors bypass SQLAlchemy's disconnect handling, and the read engine
+    does not ping on checkout: a connection the server dropped (a restart, a
+    failover, an outage) would go back to the pool and fail every later read. A
+    dropped connection is discarded with every pooled one opened before it, as
+    SQLAlchemy does for its own statements, and the read is tried once more on a
+    new connection (a read in autocommit mode is safe to repeat): after the
+    database comes back, no request fails on a stale connection.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection = engine.raw_connection()
+        self.cursor: Any = self.connection.cursor()
+        self._renewed = False
+
+    def _dropped(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.engine.dialect.loaded_dbapi.Error) and bool(
+            self.engine.dialect.is_disconnect(exc, self.connection.dbapi_connection, self.cursor)
+        )
+
+    def renew(self, exc: BaseException) -> Any:
+        """A cursor on a new connection if ``exc`` dropped this one (once); else None."""
+        if self._renewed or not self._dropped(exc):
+            return None
+        self._renewed = True
+        self.engine.pool._invalidate(self.connection, exc)  # this one and all older
+        self.close()
+        self.connection = self.engine.raw_connection()
+        self.cursor = self.connection.cursor()
+        return self.cursor
+
+    def discard(self, exc: BaseException) -> None:
+        """After a failed read: never return this connection to the pool."""
+        if self._dropped(exc):
+            self.engine.pool._invalidate(self.connection, exc)
+        elif self.connection.is_valid:
+            self.connection.invalidate(exc)
+
+    def close(self) -> None:
+        with suppress(Exception):  # the cursor of a connection already gone
+            self.cursor.close()
+        self.connection.close()
 
 
 class RawSession:
-    def __init__(self, reader: RawReader, cursor: Any) -> None:
+    def __init__(
+        self,
+        reader: RawReader,
+        cursor: Any,
+        renew: Callable[[BaseException], Any] | None = None,
+    ) -> None:
         self._reader = reader
         self._cursor = cursor
+        self._renew = renew
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        statement, values = self._reader._sql(sql), tuple(params)
+        try:
+            self._cursor.execute(statement, values)
+        except Exception as exc:
+            cursor = self._renew(exc) if self._renew is not None else None
+            if cursor is None:
+                raise
+            self._cursor = cursor
+            cursor.execute(statement, values)
+        return self._cursor
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._cursor
-        cursor.execute(self._reader._sql(sql), tuple(params))
+        cursor = self._execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        cursor = self._cursor
-        cursor.execute(self._reader._sql(sql), tuple(params))
+        cursor = self._execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             return None

@@ -12,7 +12,13 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import internal_error_response, problem_response, request_id_var
+from app.db import database_unreachable
+from app.problems import (
+    internal_error_response,
+    problem_response,
+    request_id_var,
+    unavailable_response,
+)
 
 REQUEST_ID_HEADER = b"x-request-id"
 # Accept a caller's id only if it is short and harmless to echo and log.
@@ -27,6 +33,35 @@ def _incoming_request_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             return text if _VALID_REQUEST_ID.match(text) else None
     return None
+
+
+def _failure(exc: BaseException) -> dict[str, str]:
+    """What kind of database failure: the driver's exception type and its error code.
+
+    The code is PostgreSQL's SQLSTATE or SQLite's error name (``SQLITE_BUSY``); like
+    every log line, no exception message (app/logs.py).
+    """
+    cause = getattr(exc, "orig", None) or exc
+    fields = {"exc_type": f"{type(cause).__module__}.{type(cause).__qualname__}"}
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+    if code:
+        fields["db_code"] = str(code)
+    return fields
+
+
+# API answers hold personal data: no browser or proxy keeps them, none sniffs their type.
+API_PATHS = ("/v1/", "/oauth/")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def _add_security_headers(headers: list[tuple[bytes, bytes]], api: bool) -> None:
+    """``nosniff`` on every answer; ``no-store`` on API answers that set no caching."""
+    names = [name for name, _ in headers]
+    if b"x-content-type-options" not in names:
+        headers.append(_NOSNIFF)
+    if api and b"cache-control" not in names:
+        headers.append(_NO_STORE)
 
 
 def _route_template(scope: Scope) -> str:
@@ -54,6 +89,7 @@ class RequestContextMiddleware:
         status = 500
         response_started = False
         header_value = request_id.encode("latin-1")
+        api = scope["path"].startswith(API_PATHS)
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status, response_started
@@ -62,19 +98,33 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = [h for h in message.get("headers", []) if h[0] != REQUEST_ID_HEADER]
                 headers.append((REQUEST_ID_HEADER, header_value))
+                _add_security_headers(headers, api)
                 message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
-        except Exception:
-            error_logger.exception(
-                "unhandled error", extra={"fields": {"route": _route_template(scope)}}
-            )
+        except Exception as exc:
+            unreachable = database_unreachable(exc)
+            if unreachable:
+                # An outage, not a bug: one line, no stack, for each request it fails.
+                error_logger.warning(
+                    "database unreachable",
+                    extra={"fields": {"route": _route_template(scope), **_failure(exc)}},
+                )
+            else:
+                error_logger.exception(
+                    "unhandled error", extra={"fields": {"route": _route_template(scope)}}
+                )
             if response_started:
-                return  # the 500 was sent (ServerErrorMiddleware); logged once, here
-            status = 500
-            response = internal_error_response(scope.get("path", ""), request_id)
+                return  # the 500 or 503 was sent (ServerErrorMiddleware); logged once, here
+            path = scope.get("path", "")
+            if unreachable:
+                status = 503
+                response = unavailable_response(path, request_id)
+            else:
+                status = 500
+                response = internal_error_response(path, request_id)
             await response(scope, receive, send)
         finally:
             if self.access_log:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,6 +30,51 @@ def _as_problem_document(operation: dict[str, Any]) -> None:
             response["content"][PROBLEM_MEDIA_TYPE]["examples"] = problem_examples(422, codes)
 
 
+LOCKED_OUT = "TOO_MANY_FAILED_ATTEMPTS"
+
+
+def _documents(operation: dict[str, Any], status: int, code: str) -> None:
+    """Add ``code`` to the operation's ``status`` answer, documenting the status if new."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    examples = problem_examples(status, [code])
+    response = responses.get(str(status))
+    if response is None:
+        responses[str(status)] = {
+            "description": f"{HTTPStatus(status).phrase}: `{code}`",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF, "examples": examples}},
+        }
+        operation["responses"] = dict(sorted(responses.items()))
+        return
+    content = response.setdefault("content", {}).setdefault(
+        PROBLEM_MEDIA_TYPE, {"schema": PROBLEM_REF}
+    )
+    content.setdefault("examples", {}).update(examples)
+    if code not in response.get("description", ""):
+        response["description"] = response.get("description", "") + f", `{code}`"
+
+
+def _documents_lockout(operation: dict[str, Any]) -> None:
+    """Operations that take an API key answer 429 to a locked address or key (app/auth/throttle)."""
+    if any("APIKeyHeader" in scheme for scheme in operation.get("security", [])):
+        _documents(operation, 429, LOCKED_OUT)
+
+
+def _documents_body_limit(operation: dict[str, Any]) -> None:
+    """Any request body may be too large (app/middleware.py, BodySizeLimitMiddleware)."""
+    if "requestBody" in operation:
+        _documents(operation, 413, "PAYLOAD_TOO_LARGE")
+
+
+# Probes that answer without the database, or with their own 503 (DATABASE_UNAVAILABLE).
+WITHOUT_OUTAGE = frozenset({"/healthz", "/readyz"})
+
+
+def _documents_outage(path: str, operation: dict[str, Any]) -> None:
+    """Any operation answers 503 UNAVAILABLE while the database cannot be reached."""
+    if path not in WITHOUT_OUTAGE:
+        _documents(operation, 503, "UNAVAILABLE")
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -41,9 +87,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         tags=app.openapi_tags,
         servers=app.servers,
     )
-    for path_item in document.get("paths", {}).values():
+    for path, path_item in document.get("paths", {}).items():
         for operation in path_item.values():
             _as_problem_document(operation)
+            _documents_lockout(operation)
+            _documents_body_limit(operation)
+            _documents_outage(path, operation)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     problem_schemas = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schemas.pop("$defs", {}))

@@ -8,8 +8,10 @@ errors alike as ``application/problem+json``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -19,6 +21,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
+
+from app.db import database_unreachable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -238,20 +243,61 @@ _FRAMEWORK_DETAILS: dict[int, str] = {
 
 async def _handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError | RecursionError):
+        # FastAPI answers 400 for a JSON body that is not UTF-8 or nests deeper than the
+        # parser goes (thousands of levels): malformed JSON like any other.
+        message = (
+            "Body is not valid JSON (not UTF-8 text)"
+            if isinstance(exc.__cause__, UnicodeDecodeError)
+            else "Body is not valid JSON (nested too deeply)"
+        )
+        return problem_response(
+            status=422,
+            code="MALFORMED_JSON",
+            title="Unprocessable Content",
+            detail=f"The request is not valid: body: {message}",
+            instance=request.url.path,
+            request_id=current_request_id(request),
+            errors=[{"field": "body", "message": message, "type": "json_invalid"}],
+        )
     template = _FRAMEWORK_DETAILS.get(exc.status_code)
     detail = (
         template.format(path=request.url.path, method=request.method)
         if template and exc.detail == HTTPStatus(exc.status_code).phrase
         else exc.detail
     )
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
     return problem_response(
         status=exc.status_code,
         code=code_for_status(exc.status_code),
         detail=detail,
         instance=request.url.path,
         request_id=current_request_id(request),
-        headers=exc.headers,
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request, first_route: str) -> str:
+    """The methods the documented resource takes; Starlette's 405 names only the first
+    matching route's. As in OpenAPI, a concrete path (`/v1/extracts/estimate`) is
+    matched before a templated one (`/v1/extracts/{extract_id}`)."""
+    matching = [
+        (template.count("{"), {method.upper() for method in item})
+        for template, item in request.app.openapi().get("paths", {}).items()
+        if _path_pattern(template).fullmatch(request.url.path)
+    ]
+    if not matching:  # a route outside the document
+        return first_route
+    fewest = min(parameters for parameters, _ in matching)
+    methods = set().union(*(m for parameters, m in matching if parameters == fewest))
+    return ", ".join(sorted(methods))
+
+
+@lru_cache(maxsize=1024)
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
 
 
 def internal_error_response(path: str, request_id: str | None) -> Response:
@@ -265,9 +311,27 @@ def internal_error_response(path: str, request_id: str | None) -> Response:
     )
 
 
+# How long a client should wait before retrying when the database cannot be reached;
+# with the database back, the next request succeeds (connections are checked or
+# replaced), so this only paces the retries.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+
+def unavailable_response(path: str, request_id: str | None) -> Response:
+    """The answer when the database cannot be reached: 503 ``UNAVAILABLE``, retry later."""
+    problem = ServiceUnavailableError(
+        "The registry's database cannot be reached at the moment. Retry after the "
+        "number of seconds in Retry-After; nothing needs to be restarted on your side.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
+    return render_problem(problem, path, request_id)
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     # Starlette's ServerErrorMiddleware calls this, sends the answer and re-raises,
     # so RequestContextMiddleware logs the failure once.
+    if database_unreachable(exc):
+        return unavailable_response(request.url.path, current_request_id(request))
     return internal_error_response(request.url.path, current_request_id(request))
 
 

@@ -31,6 +31,9 @@ from tests.databases import (
     postgres_server_url,
 )
 
+# Tees every log record of the run to a file that tests/security/test_logs.py scans last.
+pytest_plugins = ["tests.log_capture"]
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 URL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 

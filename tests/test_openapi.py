@@ -99,3 +99,15 @@ def test_every_request_body_and_answer_has_an_example() -> None:
                 if not _has_example(schema, schemas):
                     missing.append(f"{method.upper()} {path} body")
     assert missing == []
+
+
+def test_every_operation_with_a_body_documents_the_size_limit() -> None:
+    # Found by contract fuzzing: any body over POPREG_MAX_REQUEST_BODY_BYTES is a 413.
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, item in current_document()["paths"].items()  # type: ignore[attr-defined]
+        for method, operation in item.items()
+        if "requestBody" in operation
+        and "PAYLOAD_TOO_LARGE" not in operation["responses"].get("413", {}).get("description", "")
+    ]
+    assert undocumented == []

@@ -103,7 +103,7 @@ def create_key(
 def revoke_key(
     prefix: Annotated[str, typer.Argument(help="Key prefix, e.g. [cyan]prk_3f9a1c2b[/cyan].")],
 ) -> None:
-    """Revoke an API key. Running servers stop accepting it within the cache time."""
+    """Revoke an API key. Running servers stop accepting it at once."""
     with _transaction() as session:
         service.revoke_api_key(session, prefix)
     out.print(f"Revoked {prefix}.")

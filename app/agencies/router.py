@@ -76,7 +76,8 @@ def create_my_key(
 def revoke_my_key(
     request: Request, principal: PrincipalDep, session: SessionDep, prefix: KeyPrefix
 ) -> Response:
-    """Revoke a key of the calling agency; it stops working at once in this process."""
+    """Revoke a key of the calling agency; it stops working at once in every server process,
+    and so do the access tokens issued for it."""
     agency = service.get_agency(session, principal.agency_code)
     service.revoke_api_key(session, prefix, agency=agency)
     _forget_cached_credentials(request)
@@ -146,7 +147,7 @@ def delete_purpose(
 def put_limits(
     request: Request, session: SessionDep, code: AgencyCode, body: AgencyLimits
 ) -> AgencyAdminRead:
-    """Set an agency's token bucket and daily quota (admin); applies at once in this process."""
+    """Set an agency's token bucket and daily quota (admin); applies at once in every process."""
     agency = service.set_limits(session, service.get_agency(session, code), body)
     _forget_cached_credentials(request)
     return AgencyAdminRead.model_validate(agency)

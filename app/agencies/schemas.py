@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt
 from pydantic.config import JsonDict
 
 from app.models.enums import CitizenField, Operation, Sector
@@ -22,7 +23,7 @@ class PurposeWrite(Schema):
     legal_basis: str | None = Field(default=None, max_length=300)
     operations: list[Operation] = Field(min_length=1)
     fields: list[CitizenField]
-    consent_required: bool = False
+    consent_required: StrictBool = False  # JSON true/false, never 0/1
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -80,10 +81,14 @@ class AgencyLimits(Schema):
         json_schema_extra={"example": {"rate_per_second": 50, "burst": 100, "daily_quota": 100000}}
     )
 
-    rate_per_second: float = Field(default=50.0, gt=0, le=1_000_000)
-    burst: int = Field(default=100, ge=1, le=10_000_000)
-    daily_quota: int | None = Field(
-        default=None, ge=0, description="Requests per UTC day; null: unlimited."
+    # Strict: `"daily_quota": false` must not become a quota of 0.
+    rate_per_second: Annotated[float, Strict()] = Field(default=50.0, gt=0, le=1_000_000)
+    burst: StrictInt = Field(default=100, ge=1, le=10_000_000)
+    daily_quota: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000_000,  # the column is a 32-bit integer on PostgreSQL
+        description="Requests per UTC day; null: unlimited.",
     )
 
 

@@ -16,6 +16,7 @@ from app.agencies.errors import (
 )
 from app.agencies.keys import NewApiKey, generate_api_key
 from app.agencies.schemas import AgencyCreate, AgencyLimits, PurposeWrite
+from app.auth.changes import announce_change
 from app.auth.principal import Principal, PurposePolicy
 from app.limits.policy import LimitPolicy
 from app.models import Agency, AgencyPurpose, ApiKey
@@ -94,6 +95,7 @@ def issue_api_key(
             created_at=datetime.now(UTC),
         ),
     )
+    announce_change(session)  # other processes may have cached the prefix as unknown
     return key
 
 
@@ -103,10 +105,12 @@ def revoke_api_key(session: Session, prefix: str, *, agency: Agency | None = Non
         raise ApiKeyNotFoundError(f"No API key has the prefix {prefix!r}.")
     if api_key.revoked_at is None:
         repository.revoke_api_key(session, api_key, datetime.now(UTC))
+        announce_change(session)
     return api_key
 
 
 def set_purpose(session: Session, agency: Agency, code: str, spec: PurposeWrite) -> AgencyPurpose:
+    announce_change(session)
     purpose = repository.get_purpose(session, agency.id, code)
     if purpose is None:
         return repository.add_purpose(session, _new_purpose(agency.id, code, spec))
@@ -124,6 +128,7 @@ def set_limits(session: Session, agency: Agency, limits: AgencyLimits) -> Agency
     agency.burst = limits.burst
     agency.daily_quota = limits.daily_quota
     session.flush()
+    announce_change(session)
     return agency
 
 
@@ -132,6 +137,7 @@ def remove_purpose(session: Session, agency: Agency, code: str) -> None:
     if purpose is None:
         raise PurposeNotFoundError(f"Agency {agency.code!r} has no purpose {code!r}.")
     repository.delete_purpose(session, purpose)
+    announce_change(session)
 
 
 def _new_purpose(agency_id: int, code: str, spec: PurposeWrite) -> AgencyPurpose:

@@ -28,7 +28,7 @@ import threading
 import time
 
 from app.audit import repository
-from app.db import Database
+from app.db import Database, database_unreachable
 
 logger = logging.getLogger("popreg.audit")
 
@@ -95,8 +95,10 @@ class AuditIndexer:
                     )
                     if number < len(slices):
                         await asyncio.sleep(self._pause_for(last))
-            except Exception:
-                logger.warning("audit indexing failed; retrying", exc_info=True)
+            except Exception as exc:
+                logger.warning(
+                    "audit indexing failed; retrying", exc_info=not database_unreachable(exc)
+                )
 
     def _pause_for(self, filing_up_to: int) -> float:
         """The pause between slices: none once the log is far ahead of the index.
@@ -112,8 +114,10 @@ class AuditIndexer:
         while not self._stop.wait(self.poll):
             try:
                 self.run_once()
-            except Exception:
-                logger.warning("audit indexing failed; retrying", exc_info=True)
+            except Exception as exc:
+                logger.warning(
+                    "audit indexing failed; retrying", exc_info=not database_unreachable(exc)
+                )
 
     def run_once(self, *, force: bool = False) -> int:
         """File the backlog now if it is due (or ``force``); returns how many records."""

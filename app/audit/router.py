@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,15 +15,43 @@ from app.audit.schemas import AuditEventPage, AuditEventRead
 from app.auth.dependencies import ApiKeyHeader, BearerHeader, resolve_principal
 from app.config import Settings
 from app.db import Database
-from app.problems import problem_responses
+from app.problems import ProblemError, problem_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+class InvalidTimestampError(ProblemError):
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "INVALID_TIMESTAMP"
+    title = "Invalid timestamp"
+
+
+def _bound(name: str, value: str | None) -> str | None:
+    """An ISO 8601 date or time as the log writes times (UTC), so text compares as time."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidTimestampError(
+            f"{name} must be an ISO 8601 date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @router.get(
     "/events",
     summary="Audit records",
-    responses=problem_responses(401, 422, codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"]}),
+    responses=problem_responses(
+        401,
+        422,
+        codes={
+            401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
+            422: ["INVALID_TIMESTAMP", "VALIDATION_FAILED"],
+        },
+    ),
 )
 async def list_events(
     request: Request,
@@ -45,6 +75,7 @@ async def list_events(
     With an agency's credentials: that agency's records only. With the admin
     token: every record, optionally filtered by `agency`.
     """
+    since, until = _bound("since", since), _bound("until", until)
     settings: Settings = request.app.state.settings
     admin = bearer is not None and secrets.compare_digest(
         bearer.credentials.encode(), settings.admin_token.get_secret_value().encode()

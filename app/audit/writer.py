@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from app.audit import repository
 from app.audit.records import AuditEntry
-from app.db import Database
+from app.db import Database, database_unreachable
 from app.problems import ServiceUnavailableError
 
 logger = logging.getLogger("popreg.audit")
@@ -84,8 +84,14 @@ class AuditWriter:
             await self.database.run(
                 repository.append, self.database.engine, entries, sqlite_connection=kept
             )
-        except Exception:
-            logger.exception("audit append failed", extra={"fields": {"entries": len(entries)}})
+        except Exception as exc:
+            if database_unreachable(exc):  # an outage, not a bug: no stack trace
+                logger.warning(
+                    "audit append failed: the database is unreachable",
+                    extra={"fields": {"entries": len(entries)}},
+                )
+            else:
+                logger.exception("audit append failed", extra={"fields": {"entries": len(entries)}})
             error = AuditUnavailableError(
                 "The audit log cannot be written, so nothing is disclosed. Retry shortly.",
                 headers={"Retry-After": "2"},

@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth import service
 from app.auth.cache import CredentialCache
-from app.auth.errors import AdminRequiredError, UnauthenticatedError
+from app.auth.errors import AdminRequiredError, InvalidCredentialsError, UnauthenticatedError
 from app.auth.principal import Principal
+from app.auth.throttle import CredentialThrottle
 from app.auth.tokens import TokenService
 from app.config import Settings
 from app.db import Database
@@ -47,9 +48,17 @@ async def resolve_principal(
     database: Database = state.database
     cache: CredentialCache = state.credentials
     if api_key:
-        if service.needs_database(cache, api_key):
-            return await run_in_threadpool(service.authenticate_api_key, database, cache, api_key)
-        return service.authenticate_api_key(database, cache, api_key)
+        throttle: CredentialThrottle = state.throttle
+        throttle.admit_api_key(request.scope, api_key)
+        try:
+            if service.needs_database(cache, api_key):
+                return await run_in_threadpool(
+                    service.authenticate_api_key, database, cache, api_key
+                )
+            return service.authenticate_api_key(database, cache, api_key)
+        except InvalidCredentialsError:
+            await throttle.api_key_failed(request.scope, api_key)
+            raise
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         tokens: TokenService = state.tokens

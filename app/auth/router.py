@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Header, Request
@@ -18,6 +19,7 @@ from app.auth.errors import (
 )
 from app.auth.principal import Principal
 from app.auth.schemas import JsonWebKeySet, TokenResponse
+from app.auth.throttle import CredentialThrottle
 from app.auth.tokens import TokenService
 from app.problems import problem_responses
 
@@ -41,7 +43,12 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     responses=problem_responses(
         400,
         401,
-        codes={400: ["UNSUPPORTED_GRANT_TYPE", "INVALID_SCOPE"], 401: ["INVALID_CLIENT"]},
+        429,
+        codes={
+            400: ["UNSUPPORTED_GRANT_TYPE", "INVALID_SCOPE"],
+            401: ["INVALID_CLIENT"],
+            429: ["TOO_MANY_FAILED_ATTEMPTS"],
+        },
     ),
 )
 async def issue_token(
@@ -85,13 +92,17 @@ async def issue_token(
     invalid = InvalidClientError(
         "The client credentials are not valid.", extensions={"error": "invalid_client"}
     )
+    throttle: CredentialThrottle = state.throttle
+    throttle.admit_api_key(request.scope, client_secret)
     try:
         principal: Principal = await run_in_threadpool(
             service.authenticate_api_key, state.database, state.credentials, client_secret
         )
     except InvalidCredentialsError:
+        await throttle.api_key_failed(request.scope, client_secret)
         raise invalid from None
     if principal.agency_code != client_id:
+        await throttle.api_key_failed(request.scope, client_secret)
         raise invalid
     requested = tuple(dict.fromkeys(scope.split())) if scope else tuple(sorted(principal.purposes))
     unknown = [s for s in requested if s not in principal.purposes]
@@ -101,7 +112,9 @@ async def issue_token(
             extensions={"error": "invalid_scope"},
         )
     tokens: TokenService = state.tokens
-    issued = await run_in_threadpool(tokens.issue, principal.agency_code, requested)
+    issued = await run_in_threadpool(
+        partial(tokens.issue, principal.agency_code, requested, key=principal.credential_id)
+    )
     return TokenResponse(
         access_token=issued.token, expires_in=issued.expires_in, scope=" ".join(issued.scopes)
     )

@@ -28,13 +28,21 @@ def authenticate_api_key(database: Database, cache: CredentialCache, key: str) -
     prefix = key_prefix(key)
     if prefix is None:
         raise InvalidCredentialsError(INVALID_KEY)
-    cached = cache.key(prefix)
-    if cached is None:
-        with database.session_factory() as session:
-            cached = _load_key(session, cache, prefix)
+    cached = _cached_key(database, cache, prefix)
     if cached is False or not key_matches(key, cached.key_hash):
         raise InvalidCredentialsError(INVALID_KEY)
     return cached.principal
+
+
+def _cached_key(
+    database: Database, cache: CredentialCache, prefix: str
+) -> CachedKey | Literal[False]:
+    cached = cache.key(prefix)
+    if cached is None:
+        generation = cache.generation  # taken before the read: a change during it wins
+        with database.session_factory() as session:
+            cached = _load_key(session, cache, prefix, generation)
+    return cached
 
 
 def cached_principal(cache: CredentialCache, key: str) -> Principal | None:
@@ -54,13 +62,20 @@ def needs_database(cache: CredentialCache, key: str) -> bool:
     return prefix is not None and cache.key(prefix) is None
 
 
-def _load_key(session: Session, cache: CredentialCache, prefix: str) -> CachedKey | Literal[False]:
+def _load_key(
+    session: Session, cache: CredentialCache, prefix: str, generation: int
+) -> CachedKey | Literal[False]:
     found = agencies.find_active_key(session, prefix)
     if found is None:
-        cache.put_absent_key(prefix)
+        cache.put_absent_key(prefix, generation=generation)
         return False
     api_key, agency = found
-    return cache.put_key(prefix, api_key.key_hash, to_principal(agency, credential_id=prefix))
+    return cache.put_key(
+        prefix,
+        api_key.key_hash,
+        to_principal(agency, credential_id=prefix),
+        generation=generation,
+    )
 
 
 def authenticate_token(
@@ -70,14 +85,14 @@ def authenticate_token(
         claims = tokens.verify(token)
     except InvalidTokenError as exc:
         raise InvalidCredentialsError("The access token is not valid or has expired.") from exc
-    principal = cache.agency(claims.subject)
-    if principal is None:
-        with database.session_factory() as session:
-            agency = agencies.get_agency(session, claims.subject)
-            if agency is None or not agency.active:
-                raise InvalidCredentialsError("The token's agency no longer exists.")
-            principal = to_principal(agency)
-        cache.put_agency(principal)
+    if claims.key is not None:
+        # A token lives only as long as the API key it was issued for.
+        key = _cached_key(database, cache, claims.key)
+        if key is False or key.principal.agency_code != claims.subject:
+            raise InvalidCredentialsError("The API key this token was issued for is revoked.")
+        principal = key.principal
+    else:
+        principal = _agency_principal(database, cache, claims.subject)
     restricted = principal.restricted_to(claims.scopes)
     return Principal(
         agency_id=restricted.agency_id,
@@ -88,6 +103,19 @@ def authenticate_token(
         credential_id=claims.token_id,
         limits=restricted.limits,
     )
+
+
+def _agency_principal(database: Database, cache: CredentialCache, code: str) -> Principal:
+    principal = cache.agency(code)
+    if principal is None:
+        generation = cache.generation
+        with database.session_factory() as session:
+            agency = agencies.get_agency(session, code)
+            if agency is None or not agency.active:
+                raise InvalidCredentialsError("The token's agency no longer exists.")
+            principal = to_principal(agency)
+        cache.put_agency(principal, generation=generation)
+    return principal
 
 
 def authorize(principal: Principal, purpose: str | None, operation: Operation) -> PurposePolicy:

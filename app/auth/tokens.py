@@ -39,6 +39,7 @@ class TokenClaims:
     subject: str  # an agency code, or a personal ID for citizen tokens
     scopes: frozenset[str]
     token_id: str
+    key: str | None = None  # the prefix of the API key an agency token was issued for
 
 
 class InvalidTokenError(Exception):
@@ -76,8 +77,9 @@ class TokenService:
         *,
         audience: str = AUDIENCE,
         lifetime: int | None = None,
+        key: str | None = None,
     ) -> AccessToken:
-        kid, key = self._signing_key()
+        kid, signing_key = self._signing_key()
         now = datetime.now(UTC)
         lifetime = lifetime or self.lifetime
         claims = {
@@ -90,7 +92,9 @@ class TokenService:
             "exp": now + timedelta(seconds=lifetime),
             "jti": secrets.token_hex(8),
         }
-        token = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
+        if key is not None:
+            claims["key"] = key  # revoking the key ends the token too
+        token = jwt.encode(claims, signing_key, algorithm=ALGORITHM, headers={"kid": kid})
         return AccessToken(token=token, expires_in=lifetime, scopes=scopes)
 
     def verify(self, token: str, *, audience: str = AUDIENCE) -> TokenClaims:
@@ -108,12 +112,14 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise InvalidTokenError(type(exc).__name__) from exc
         scope = claims.get("scope", "")
-        if not isinstance(scope, str):
-            raise InvalidTokenError("scope")
+        key = claims.get("key")
+        if not isinstance(scope, str) or not isinstance(key, str | None):
+            raise InvalidTokenError("claims")
         return TokenClaims(
             subject=str(claims["sub"]),
             scopes=frozenset(scope.split()),
             token_id=str(claims["jti"]),
+            key=key,
         )
 
     def _public_key(self, kid: object) -> rsa.RSAPublicKey:

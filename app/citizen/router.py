@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
@@ -10,11 +11,19 @@ from starlette.concurrency import run_in_threadpool
 from app.audit.records import AuditEntry
 from app.audit.writer import AuditWriter
 from app.auth.principal import PurposePolicy
+from app.auth.throttle import CredentialThrottle
 from app.auth.tokens import CITIZEN_AUDIENCE, TokenService
-from app.citizen import service
+from app.citizen import service, wallet
 from app.citizen.dependencies import CitizenDep
-from app.citizen.errors import CitizenLoginDisabledError
-from app.citizen.schemas import AccessLog, CitizenLogin, CitizenToken, ConsentCreate, ConsentRead
+from app.citizen.errors import CitizenLoginDisabledError, InvalidCitizenLoginError
+from app.citizen.schemas import (
+    AccessLog,
+    CitizenLogin,
+    CitizenToken,
+    ConsentCreate,
+    ConsentRead,
+    Wallet,
+)
 from app.config import Settings
 from app.db import Database, SessionDep
 from app.identity.documents import Document
@@ -33,22 +42,38 @@ OWN_RECORD = PurposePolicy(code="own_record", operations=frozenset(), fields=tup
     "/v1/citizen/login",
     summary="Sign in as a citizen (sandbox)",
     responses=problem_responses(
-        401, 403, codes={401: ["INVALID_CITIZEN_LOGIN"], 403: ["CITIZEN_LOGIN_DISABLED"]}
+        401,
+        403,
+        429,
+        codes={
+            401: ["INVALID_CITIZEN_LOGIN"],
+            403: ["CITIZEN_LOGIN_DISABLED"],
+            429: ["TOO_MANY_FAILED_ATTEMPTS"],
+        },
     ),
 )
-def login(request: Request, session: SessionDep, body: CitizenLogin) -> CitizenToken:
+async def login(request: Request, session: SessionDep, body: CitizenLogin) -> CitizenToken:
     """Exchange a personal ID and the sandbox one-time code for a 15-minute citizen token.
 
     In the sandbox every citizen's code is the same documented value (README).
+    Repeated failures for one personal ID or from one address lock them for a while
+    (429 `TOO_MANY_FAILED_ATTEMPTS` with `Retry-After`), right code included.
     """
     settings: Settings = request.app.state.settings
     if not settings.citizen_login_enabled:
         raise CitizenLoginDisabledError("Citizen sign-in needs POPREG_CITIZEN_LOGIN_CODE here.")
-    service.check_login(
-        session, body.personal_id, body.code, settings.citizen_login_code.get_secret_value()
-    )
+    throttle: CredentialThrottle = request.app.state.throttle
+    await throttle.admit_citizen_login(request.scope, body.personal_id)
+    expected = settings.citizen_login_code.get_secret_value()
+    try:
+        await run_in_threadpool(service.check_login, session, body.personal_id, body.code, expected)
+    except InvalidCitizenLoginError:
+        await throttle.citizen_login_failed(request.scope, body.personal_id)
+        raise
     tokens: TokenService = request.app.state.tokens
-    token = tokens.issue(body.personal_id, ("citizen",), audience=CITIZEN_AUDIENCE)
+    token = await run_in_threadpool(
+        partial(tokens.issue, body.personal_id, ("citizen",), audience=CITIZEN_AUDIENCE)
+    )
     return CitizenToken(access_token=token.token, expires_in=token.expires_in)
 
 
@@ -63,6 +88,26 @@ async def my_record(request: Request, personal_id: CitizenDep) -> Document:
     """Everything the registry holds about the signed-in citizen."""
     database: Database = request.app.state.database
     return await database.run(lookup_citizen, database, personal_id, OWN_RECORD)
+
+
+@router.get(
+    "/v1/me/documents",
+    summary="My documents (wallet)",
+    response_model=Wallet,
+    responses=problem_responses(
+        401,
+        404,
+        codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"], 404: ["CITIZEN_NOT_FOUND"]},
+    ),
+)
+async def my_documents(request: Request, personal_id: CitizenDep) -> dict[str, Any]:
+    """The identity card in use and every integrated sector record, as the VNeID app lists them.
+
+    Each with its number, status, validity, the agency it comes from and when that
+    agency last updated it (health insurance, driving licence, vehicles, …).
+    """
+    database: Database = request.app.state.database
+    return await database.run(wallet.documents, database, personal_id)
 
 
 @router.get("/v1/me/access-log", summary="Who read my data", responses=CITIZEN_ERRORS)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -111,3 +111,63 @@ class ConsentRead(BaseModel):
     expires_at: datetime | None
     withdrawn_at: datetime | None
     status: Literal["live", "expired", "withdrawn"]
+
+
+WALLET_EXAMPLE: JsonDict = {
+    "personal_id": "079085000103",
+    "documents": [
+        {
+            "kind": "identity_card",
+            "title": "Căn cước công dân gắn chip / Chip-based citizen identity card",
+            "number": "079085000103",
+            "status": "valid",
+            "valid_from": "2021-04-01",
+            "valid_until": "2025-09-02",
+            "data": {"card_kind": "cccd_chip", "has_chip": True},
+            "source_agency": None,
+            "source_agency_name": "Cục Cảnh sát QLHC về TTXH",
+            "version": None,
+            "updated_at": None,
+        },
+        {
+            "kind": "driving_licence",
+            "title": "Giấy phép lái xe / Driving licence",
+            "number": "790123456789",
+            "status": "valid",
+            "valid_from": "2019-06-14",
+            "valid_until": None,
+            "data": {"classes": ["A1", "B"], "issued_by": "Sở GTVT TP Hồ Chí Minh"},
+            "source_agency": "transport-licensing-demo",
+            "source_agency_name": "Sở Giao thông Vận tải Tỉnh Demo (demo)",
+            "version": 2,
+            "updated_at": "2026-11-22T09:15:02Z",
+        },
+    ],
+}
+
+
+class WalletDocument(BaseModel):
+    kind: str = Field(description="`identity_card`, or a sector record kind (docs/records.md).")
+    title: str = Field(description="Vietnamese / English name of the document.")
+    number: str
+    status: Literal["valid", "expired", "suspended", "revoked"]
+    valid_from: str | None = Field(description="The issue date of an identity card.")
+    valid_until: str | None
+    data: dict[str, Any] = Field(description="What the document says besides its number.")
+    source_agency: str | None = Field(
+        description="The agency code that pushed the record; null for the identity card."
+    )
+    source_agency_name: str | None
+    version: int | None
+    updated_at: str | None = Field(
+        description="When the source agency last changed the record; null for the card."
+    )
+
+
+class Wallet(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": WALLET_EXAMPLE})
+
+    personal_id: str
+    documents: list[WalletDocument] = Field(
+        description="The card in use first, then sector records by kind."
+    )

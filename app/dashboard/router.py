@@ -34,7 +34,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-PersonalId = Annotated[str, Query(pattern=r"^\d{12}$", description="A 12-digit personal ID.")]
+PersonalId = Annotated[str, Query(pattern=r"^[0-9]{12}$", description="A 12-digit personal ID.")]
 
 router = APIRouter(include_in_schema=False)
 

@@ -31,6 +31,7 @@ from app.events.civil_schemas import (
 from app.events.errors import (
     AlreadyMarriedError,
     IneligibleError,
+    InvalidEventDateError,
     NothingToChangeError,
     NotMarriedError,
     UnknownProvinceError,
@@ -92,7 +93,13 @@ def _address(row: Row, kind: str) -> Row | None:
 
 def new_personal_id(connection: Connection, province: str, sex: Sex, born: date) -> str:
     """Province, century and sex, year, and a random six-digit serial nobody has held."""
-    prefix = f"{province}{century_sex_digit(sex, born.year)}{born.year % 100:02d}"
+    try:
+        digit = century_sex_digit(sex, born.year)
+    except ValueError as exc:  # the ID's century digit covers 1900-2399
+        raise InvalidEventDateError(
+            f"A personal ID cannot encode the birth year {born.year} (1900-2399 only)."
+        ) from exc
+    prefix = f"{province}{digit}{born.year % 100:02d}"
     while True:
         candidate = f"{prefix}{secrets.randbelow(1_000_000):06d}"
         if not repo.personal_id_taken(connection, candidate):

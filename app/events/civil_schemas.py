@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.models.enums import Sex
 from app.models.identity_history import PersonalIdCorrection
 
-PersonalIdText = Field(pattern=r"^\d{12}$", description="A 12-digit personal ID.")
+PersonalIdText = Field(pattern=r"^[0-9]{12}$", description="A 12-digit personal ID.")
 
 
 class Body(BaseModel):
@@ -25,10 +25,10 @@ class BirthRegistration(Body):
     birth_date: date
     place_of_birth: str = Field(min_length=2, max_length=300)
     birth_registration_province: str = Field(
-        pattern=r"^\d{3}$", description="3-digit province code: digits 1-3 of the new ID."
+        pattern=r"^[0-9]{3}$", description="3-digit province code: digits 1-3 of the new ID."
     )
     mother_personal_id: str = PersonalIdText
-    father_personal_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    father_personal_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
     ethnicity: str | None = Field(default=None, max_length=50, description="Default: mother's.")
     religion: str | None = Field(default=None, max_length=50)
     nationality: str = Field(default="Việt Nam", max_length=50)
@@ -69,8 +69,8 @@ class ResidenceChange(Body):
     street: str = Field(
         min_length=2, max_length=150, description="The part below the ward: house, lane, street."
     )
-    legacy_ward_code: str | None = Field(default=None, pattern=r"^\d{5}$")
-    ward_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    legacy_ward_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
+    ward_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
     moved_on: date
 
     model_config = ConfigDict(
@@ -151,7 +151,7 @@ class IdCorrection(Body):
     birth_date: date | None = Field(default=None, description="For wrong_birth_year.")
     sex: Sex | None = Field(default=None, description="For wrong_sex.")
     birth_registration_province: str | None = Field(
-        default=None, pattern=r"^\d{3}$", description="For wrong_registration_place."
+        default=None, pattern=r"^[0-9]{3}$", description="For wrong_registration_place."
     )
     corrected_on: date
 

@@ -28,7 +28,7 @@ from app import __version__
 from app.audit.records import AuditEntry
 from app.audit.writer import AuditWriter
 from app.config import Settings
-from app.db import Database, immediate_transaction
+from app.db import Database, database_unreachable, immediate_transaction
 from app.events import outbox
 from app.events.signing import SIGNATURE_HEADER, signature_header
 from app.models import DeliveryState
@@ -147,8 +147,11 @@ class WebhookDispatcher:
             if free > 0:
                 try:
                     claimed = await run_in_threadpool(self._claim, free)
-                except SQLAlchemyError:
-                    logger.exception("webhook outbox unavailable; retrying")
+                except SQLAlchemyError as exc:
+                    if database_unreachable(exc):  # an outage: no stack, tried every poll
+                        logger.warning("webhook outbox unreachable; retrying")
+                    else:
+                        logger.exception("webhook outbox unavailable; retrying")
             if claimed:
                 audited = await self._audit(claimed)
                 for delivery in claimed:
@@ -178,9 +181,12 @@ class WebhookDispatcher:
             done = self._take_done()
             try:
                 await run_in_threadpool(self._record, done)
-            except Exception:
+            except Exception as exc:
                 # Their claims stay; when the leases run out the deliveries are sent again.
-                logger.exception("webhook outcomes not recorded; they will be retried")
+                logger.warning(
+                    "webhook outcomes not recorded; they will be retried",
+                    exc_info=not database_unreachable(exc),
+                )
             self._wakeup.set()
 
     def _take_done(self) -> list[Attempt]:

@@ -87,7 +87,7 @@ def _cursor(text: str) -> int | None:
     value = text.strip().lower()
     if value in LATEST:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise InvalidCursorError(
             f"Cursor {text[:40]!r} is not one popreg gave out: pass a `next_cursor` or an "
             "event's `cursor`, 0 for the oldest event, or `latest` to start from now."

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.audit.writer import AuditWriter
 from app.auth.cache import CredentialCache
 from app.auth.service import cached_principal
+from app.auth.throttle import CredentialThrottle
 from app.db import Database
 from app.identity import operations
 from app.limits import Limiter, admit_call
@@ -24,6 +25,18 @@ from app.problems import ProblemError, render_problem
 
 PREFIX = "/v1/citizens/"
 ROUTE_TEMPLATE = "/v1/citizens/{personal_id}"
+
+
+# The route's limits (PersonalIdPath in app/identity/router.py, PurposeHeader in
+# app/auth/dependencies.py); past them the route answers 422 VALIDATION_FAILED.
+MAX_PERSONAL_ID = 32
+MAX_PURPOSE = 40
+
+
+def _within_route_limits(personal_id: str, purpose: str | None) -> bool:
+    return 0 < len(personal_id) <= MAX_PERSONAL_ID and (
+        purpose is None or len(purpose) <= MAX_PURPOSE
+    )
 
 
 class _RouteName:
@@ -41,8 +54,10 @@ class LookupFastPath:
         credentials: CredentialCache,
         audit: AuditWriter,
         limiter: Limiter | None,
+        throttle: CredentialThrottle,
     ) -> None:
         self.app = app
+        self.throttle = throttle
         self.limiter = limiter
         self.database = database
         self.credentials = credentials
@@ -65,7 +80,13 @@ class LookupFastPath:
             elif name == b"x-purpose":
                 purpose = value.decode("latin-1")
         principal = cached_principal(self.credentials, api_key) if api_key else None
-        if principal is None:
+        # A locked address or key prefix (brute force) gets its 429 from the route, and
+        # a value the route refuses (422) its problem document.
+        if (
+            principal is None
+            or self.throttle.api_key_blocked(scope, api_key or "")
+            or not _within_route_limits(path[len(PREFIX) :], purpose)
+        ):
             await self.app(scope, receive, send)
             return
         scope["route"] = _RouteName

@@ -52,7 +52,7 @@ def sample(
     province: Annotated[
         str | None,
         Query(
-            pattern=r"^\d{3}$",
+            pattern=r"^[0-9]{3}$",
             description="Birth-registration province: the first three digits of the ID.",
             examples=["079"],
         ),

@@ -17,7 +17,7 @@ from app.usage.errors import InvalidMonthError
 
 FEE_PER_FIELD_VND = 1_000
 FEE_BASIS = "Circular 48/2022/TT-BTC"
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,3 +162,24 @@ async def test_wrong_secret_with_a_real_prefix_is_401(
     forged = real[: real.rindex("_") + 1] + "forged"
     response = await client.get("/v1/agencies/me", headers={"X-API-Key": forged})
     assert response.status_code == 401
+
+
+PURPOSE = {"description": "Verify members", "operations": ["verify"], "fields": ["full_name"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("limits", {"daily_quota": False}),  # was taken as a quota of 0
+        ("limits", {"burst": True}),
+        ("limits", {"rate_per_second": "50"}),
+        ("limits", {"daily_quota": 999_999_999_999_999}),  # was a 500 on PostgreSQL
+        ("purposes/kyc_onboarding", {**PURPOSE, "consent_required": 0}),
+    ],
+)
+async def test_values_of_the_wrong_json_type_or_range_are_refused(
+    client: httpx.AsyncClient, registry: Registry, path: str, body: dict[str, object]
+) -> None:
+    # Found by contract fuzzing (negative_data_rejection, and a 500 on PostgreSQL).
+    response = await client.put(f"/v1/admin/agencies/phusa-bank/{path}", json=body, headers=ADMIN)
+    assert (response.status_code, response.json()["code"]) == (422, "VALIDATION_FAILED")

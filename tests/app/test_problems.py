@@ -77,6 +77,29 @@ async def test_wrong_method_is_405_problem_with_allow(client: httpx.AsyncClient)
     assert response.headers["allow"] == "GET"
 
 
+async def test_405_allow_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    # GET and POST /v1/me/consents are two routes; Starlette's 405 names only the first.
+    response = await client.patch("/v1/me/consents")
+    assert_problem(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_body_that_is_not_utf8_is_malformed_json(probe_client: httpx.AsyncClient) -> None:
+    response = await probe_client.post(
+        "/probe/claims",
+        content=b'{"personal_id": "001084000999", "full_name": "\xff\xfe"}',
+        headers={"content-type": "application/json"},
+    )
+    body = assert_problem(response, 422, "MALFORMED_JSON")
+    assert body["errors"] == [
+        {
+            "field": "body",
+            "message": "Body is not valid JSON (not UTF-8 text)",
+            "type": "json_invalid",
+        }
+    ]
+
+
 async def test_malformed_json_is_422_naming_the_body(probe_client: httpx.AsyncClient) -> None:
     response = await probe_client.post(
         "/probe/claims",

@@ -309,6 +309,17 @@ async def test_an_id_correction_issues_a_new_number_and_keeps_the_old_one(
     assert pointless.status_code == 422
 
 
+async def test_a_birth_year_no_personal_id_can_encode_is_refused(
+    civil: Civil, people: People
+) -> None:
+    # Found by contract fuzzing: the new number's century digit covers 1900-2399 only,
+    # and a correction to the year 947 was a 500.
+    someone = people.add(birth_date=date(1991, 6, 1))
+    body = {"personal_id": someone, "reason": "wrong_birth_year", "corrected_on": today()}
+    response = await civil("id-corrections", {**body, "birth_date": "0947-01-03"})
+    assert (response.status_code, response.json()["code"]) == (422, "INVALID_EVENT_DATE")
+
+
 async def test_only_civil_registries_and_admin_record_events(
     civil: Civil, people: People, client: httpx.AsyncClient, engine: Engine
 ) -> None:

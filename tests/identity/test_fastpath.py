@@ -47,3 +47,20 @@ async def test_malformed_id_agrees_too(client: httpx.AsyncClient, registry: Regi
     second = await client.get("/v1/citizens/12345", headers=headers)
     assert comparable(first) == comparable(second)
     assert first.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("personal_id", "purpose"),
+    [("079085000103", "kyc_onboarding_" + "x" * 26), ("0" * 33, "kyc_onboarding")],
+    ids=["purpose-over-40", "id-over-32"],
+)
+async def test_values_over_the_route_limits_get_its_422(
+    client: httpx.AsyncClient, registry: Registry, personal_id: str, purpose: str
+) -> None:
+    # Found by contract fuzzing: on PostgreSQL the fast path's refusal of a 41-character
+    # purpose could not be audited (a 40-character column) and answered 503.
+    headers = {"X-API-Key": registry.keys["phusa-bank"], "X-Purpose": purpose}
+    first = await client.get(f"/v1/citizens/{personal_id}", headers=headers)
+    second = await client.get(f"/v1/citizens/{personal_id}", headers=headers)
+    assert comparable(first) == comparable(second)
+    assert second.json()["code"] == "VALIDATION_FAILED"
