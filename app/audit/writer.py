@@ -85,6 +85,12 @@ class AuditWriter:
                 repository.append, self.database.engine, entries, sqlite_connection=kept
             )
         except Exception as exc:
+            if len(batch) > 1 and not database_unreachable(exc):
+                # One request's bad entry must not refuse the others it was batched
+                # with: each request's entries again, in a transaction of their own.
+                for one in batch:
+                    await self._flush([one])
+                return
             if database_unreachable(exc):  # an outage, not a bug: no stack trace
                 logger.warning(
                     "audit append failed: the database is unreachable",

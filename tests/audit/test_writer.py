@@ -59,6 +59,39 @@ async def test_failed_write_refuses_with_503(tmp_path: Path) -> None:
     assert caught.value.headers["Retry-After"] == "2"
 
 
+async def test_a_bad_entry_refuses_only_its_own_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/audit.db"
+    upgrade(url)
+    database = Database(Settings(database_url=url))
+    append = repository.append
+
+    def failing_append(engine: Any, entries: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        if any(entry.request_id == "bad" for entry in entries):
+            raise ValueError("this entry cannot be stored")
+        return append(engine, entries, **kwargs)
+
+    monkeypatch.setattr(repository, "append", failing_append)
+    writer = AuditWriter(database)
+    request_ids = [f"req-{i}" for i in range(50)] + ["bad"]
+    outcomes = await asyncio.gather(
+        *(
+            writer.record(AuditEntry(operation="lookup", outcome="disclosed", request_id=rid))
+            for rid in request_ids
+        ),
+        return_exceptions=True,
+    )
+    await writer.close()
+    report = verify_chain(database.engine)
+    database.dispose()
+    refused = [rid for rid, o in zip(request_ids, outcomes, strict=True) if o is not None]
+    assert refused == ["bad"]
+    assert isinstance(outcomes[-1], AuditUnavailableError)
+    assert report.intact
+    assert report.records == 50
+
+
 async def test_indexer_files_the_backlog_on_the_event_loop(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/audit.db"
     upgrade(url)
