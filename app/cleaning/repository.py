@@ -10,6 +10,7 @@ from sqlalchemy import Connection, case, delete, exists, func, insert, select, u
 
 from app.audit import repository as audit_repository
 from app.audit.records import AuditEntry
+from app.jobs import rows
 from app.jobs.claims import claim, claim_statements
 from app.models import ChunkState, CleaningChunk, CleaningJob, JobState
 from app.models.base import utcnow
@@ -23,18 +24,11 @@ def insert_job(connection: Connection, values: dict[str, Any]) -> None:
 
 
 def get_job(connection: Connection, job_id: str) -> dict[str, Any] | None:
-    row = connection.execute(select(CleaningJob).where(CleaningJob.id == job_id)).first()
-    return None if row is None else dict(row._mapping)
+    return rows.get_job(connection, CleaningJob, job_id)
 
 
 def list_jobs(connection: Connection, agency_code: str, limit: int) -> list[dict[str, Any]]:
-    rows = connection.execute(
-        select(CleaningJob)
-        .where(CleaningJob.agency_code == agency_code)
-        .order_by(CleaningJob.created_at.desc())
-        .limit(limit)
-    ).all()
-    return [dict(row._mapping) for row in rows]
+    return rows.list_jobs(connection, CleaningJob, agency_code, limit)
 
 
 def add_chunk(

@@ -26,6 +26,7 @@ from app.audit import repository as audit_repository
 from app.audit.records import AuditEntry
 from app.db import SQLITE_PRAGMAS, RawSession
 from app.extracts.cohort import CohortQuery
+from app.jobs import rows
 from app.jobs.claims import claim, claim_statements
 from app.models import ChunkState, Citizen, ExtractChunk, ExtractJob, ExtractState
 from app.models.base import utcnow
@@ -162,18 +163,11 @@ def insert_job(
 
 
 def get_job(connection: Connection, job_id: str) -> dict[str, Any] | None:
-    row = connection.execute(select(ExtractJob).where(ExtractJob.id == job_id)).first()
-    return None if row is None else dict(row._mapping)
+    return rows.get_job(connection, ExtractJob, job_id)
 
 
 def list_jobs(connection: Connection, agency_code: str, limit: int) -> list[dict[str, Any]]:
-    rows = connection.execute(
-        select(ExtractJob)
-        .where(ExtractJob.agency_code == agency_code)
-        .order_by(ExtractJob.created_at.desc())
-        .limit(limit)
-    ).all()
-    return [dict(row._mapping) for row in rows]
+    return rows.list_jobs(connection, ExtractJob, agency_code, limit)
 
 
 def _drop_unfinished_chunks(connection: Connection, job_id: str) -> None:
