@@ -154,6 +154,11 @@ class Registry:
 
 @pytest.fixture(scope="session")
 def registry(engine: Engine) -> Registry:
+    return build_registry(engine)
+
+
+def build_registry(engine: Engine) -> Registry:
+    """Commit the registry's rows and the demo agencies (once per database)."""
     from app.agencies.demo import ensure_demo_agencies
     from app.models import CardKind, Household, IdentityCard, MaritalStatus, Sex
     from tests.factories import make_citizen

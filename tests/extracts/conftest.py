@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,11 +23,14 @@ from sqlalchemy.orm import Session
 from app.agencies.keys import generate_api_key
 from app.agencies.schemas import AgencyCreate, PurposeWrite
 from app.agencies.service import create_agency
+from app.config import Settings
+from app.db import build_engine
 from app.extracts.worker import ExtractWorker
 from app.models import Citizen, MaritalStatus, Sector, Sex
 from app.models.enums import CitizenField as F
 from app.models.enums import Operation as Op
-from tests.conftest import Registry
+from app.schema import upgrade
+from tests.conftest import BACKENDS, Registry, build_registry, empty_database_url
 
 REFERENCE = date(2026, 11, 22)
 # Two pre-2025 wards of Lai Châu city merged into the 2025 ward Đoàn Kết (03388).
@@ -186,6 +189,32 @@ TEST_AGENCIES = {
     }
 }
 _towns: dict[str, Town] = {}
+
+
+# The town stays committed for the package, so the package has databases of its own:
+# other packages count on the rows they see (explicit ids, random id windows).
+@pytest.fixture(scope="package", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = empty_database_url(request.param, tmp_path_factory.mktemp("extracts"), request)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="package")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, log_format="console", access_log=True)
+
+
+@pytest.fixture(scope="package")
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = build_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def registry(engine: Engine) -> Registry:
+    return build_registry(engine)
 
 
 @pytest.fixture
