@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import logging
+import os
 import sqlite3
 import threading
 import weakref
@@ -40,11 +42,13 @@ SQLITE_PRAGMAS: dict[str, str | int] = {
     "temp_store": "MEMORY",
     "cache_size": -65536,  # 64 MiB page cache per connection
     "mmap_size": 268_435_456,
-    # Commits still checkpoint past 1,000 WAL pages (SQLite's default), which keeps the
-    # WAL from growing under constant writes; the server's WalCheckpointer copies most
-    # pages beforehand from a background thread, so those checkpoints find little to do.
+    # Commits checkpoint past 1,000 WAL pages (SQLite's default), which keeps the WAL
+    # from growing under constant writes. Processes that run a WalCheckpointer (the
+    # server, `popreg worker`) turn this off: a commit's checkpoint would run while it
+    # holds the write lock, and every other writer would wait for it.
     "wal_autocheckpoint": 1000,
 }
+_CHECKPOINTED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 # libpq options of every PostgreSQL connection. An unreachable server answers
@@ -190,28 +194,66 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             for name, value in SQLITE_PRAGMAS.items():
                 cursor.execute(f"PRAGMA {name} = {value}")
+            if engine in _CHECKPOINTED:
+                cursor.execute("PRAGMA wal_autocheckpoint = 0")
         finally:
             cursor.close()
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+class _SqliteWriteLock:
+    """A turn at a SQLite database's one write lock, queued instead of polled.
+
+    SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5 …
+    100 ms), so under contention the next writer is whoever wakes at the right time
+    and some wait for long. Writers queue here instead and go as soon as it is free:
+    threads of one process on a lock, processes (a server and its ``popreg worker``
+    processes) on ``flock`` of a file beside the database, which the kernel hands
+    on at once and releases when a process dies. Re-entrant within a thread.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0
+        self._path = path
+        self._fd: int | None = None
+        self._locked = False
+
+    def __enter__(self) -> _SqliteWriteLock:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                self._locked = True
+            except OSError:  # e.g. a read-only folder: SQLite's own lock still holds
+                self._path = None
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._depth == 1 and self._locked and self._fd is not None:
+            self._locked = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._depth -= 1
+        self._threads.release()
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _SqliteWriteLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
 def sqlite_write_lock(engine: Engine) -> AbstractContextManager[Any]:
-    """This process's turn at a SQLite database's one write lock (a no-op elsewhere).
-
-    SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5 …
-    100 ms), so under contention the next writer is whoever wakes at the right time
-    and some wait for long. Writers of one process queue on this lock instead and go
-    as soon as it is free; other processes still meet at SQLite's own lock.
-    """
+    """The turn at a SQLite database's write lock (see ``_SqliteWriteLock``); a no-op elsewhere."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
     with _WRITE_LOCKS_GUARD:
         lock = _WRITE_LOCKS.get(engine)
         if lock is None:
-            lock = _WRITE_LOCKS[engine] = threading.Lock()
+            database = engine.url.database or ""
+            on_disk = database not in ("", ":memory:") and not database.startswith("file:")
+            path = f"{database}-writelock" if on_disk else None
+            lock = _WRITE_LOCKS[engine] = _SqliteWriteLock(path)
     return lock
 
 
@@ -297,6 +339,7 @@ class WalCheckpointer:
 
     def start(self) -> None:
         if self._thread is None:
+            _CHECKPOINTED.add(self.engine)  # connections opened from now on leave them to us
             self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
             self._thread.start()
 
@@ -320,6 +363,8 @@ class WalCheckpointer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+            _CHECKPOINTED.discard(self.engine)
+            self.checkpoint()  # what the last commits left in the WAL
         self.checkpoint()
 
 
@@ -445,6 +490,10 @@ class RawSession:
         self._reader = reader
         self._cursor = cursor
         self._renew = renew
+
+    @property
+    def dialect(self) -> str:
+        return str(self._reader.engine.dialect.name)
 
     def _execute(self, sql: str, params: Sequence[Any]) -> Any:
         statement, values = self._reader._sql(sql), tuple(params)

@@ -146,20 +146,55 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages (SQLite's memory-mapped file) counted once in all."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 class RssSampler(threading.Thread):
-    """Peak of the summed RSS of some processes and their descendants, every 0.2 s."""
+    """Peaks of the summed RSS and PSS of some processes and their descendants, and the CPU
+    time each spent meanwhile, every 0.2 s."""
 
     def __init__(self, pids: list[int]) -> None:
         super().__init__(daemon=True)
-        self.pids, self.peak_kib, self.peak_one_kib = pids, 0, 0
+        self.pids, self.peak_kib, self.peak_one_kib, self.peak_pss_kib = pids, 0, 0, 0
+        self.samples = 0
+        self.cpu_start: dict[int, float] = {}
+        self.cpu_last: dict[int, float] = {}
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            sizes = [_rss_kib(p) for root in self.pids for p in _tree(root)]
+            tree = [p for root in self.pids for p in _tree(root)]
+            sizes = [_rss_kib(p) for p in tree]
             self.peak_kib = max(self.peak_kib, sum(sizes))
             self.peak_one_kib = max(self.peak_one_kib, *sizes, 0)
+            if self.samples % 10 == 0:  # smaps_rollup walks page tables: every 2 s is enough
+                self.peak_pss_kib = max(self.peak_pss_kib, sum(_pss_kib(p) for p in tree))
+            self.samples += 1
+            for pid in tree:
+                seconds = _cpu_seconds(pid)
+                self.cpu_start.setdefault(pid, seconds)
+                self.cpu_last[pid] = max(self.cpu_last.get(pid, 0.0), seconds)
             self.stopping.wait(0.2)
+
+    def cpu(self) -> list[float]:
+        """CPU seconds each process spent while sampled, in start order."""
+        return [self.cpu_last[pid] - self.cpu_start[pid] for pid in self.cpu_start]
 
     def stop(self) -> None:
         self.stopping.set()
@@ -477,6 +512,11 @@ def print_report(
     print(f"| rows/s reported by the job | {job['rows_per_second'] or 0:,.0f} | |")
     print(f"| peak RSS, server + workers | {peak:,.0f} MiB | ≤ {TARGETS['rss_mib']:.0f} MiB |")
     print(f"| peak RSS, largest process | {sampler.peak_one_kib / 1024:,.0f} MiB | |")
+    print(f"| peak PSS, server + workers | {sampler.peak_pss_kib / 1024:,.0f} MiB | |")
+    cpu = sampler.cpu()
+    busy = sum(cpu) / (timing["total"] * (os.cpu_count() or 1))
+    each = " + ".join(f"{seconds:.1f}" for seconds in cpu)
+    print(f"| CPU time, server + workers | {sum(cpu):.1f} s ({each}); {busy:.0%} of the CPUs | |")
     print(f"| injected faults found, right reason | {found:.2%} | ≥ 99 % |")
     print(f"| faulty rows graded exactly right | {right:.2%} | |")
     print(

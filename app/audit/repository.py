@@ -77,7 +77,7 @@ def _append_sqlite(
             connection.close()
 
 
-def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> None:
+def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
     """Append ``entries`` inside the caller's transaction, with the caller's other writes.
 
     For work whose result and audit records must commit together (a cleaning
@@ -85,12 +85,11 @@ def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> None
     written something), so reading the head cannot race another appender.
     """
     if not entries:
-        return
+        return []
     head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
     if connection.dialect.name == "postgresql":
         row = connection.execute(head.with_for_update()).one()
-        _write(connection, entries, row.seq, row.hash)
-        return
+        return _write(connection, entries, row.seq, row.hash)
     # SQLite: plain executemany of tuples, as in ``_append_sqlite`` (a cleaning chunk
     # appends thousands of records at once).
     row = connection.execute(head).one()
@@ -100,6 +99,7 @@ def append_within(connection: Connection, entries: Sequence[AuditEntry]) -> None
         "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
         (rows[-1]["seq"], rows[-1]["hash"]),
     )
+    return rows
 
 
 def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -274,6 +274,21 @@ def file_subjects(
             connection.exec_driver_sql(_MOVE_MARK[postgres], (mark, mark))
 
 
+def file_record_subjects(connection: Connection, seq: int, personal_ids: Sequence[str]) -> None:
+    """File one record about many citizens (a cleaning chunk's) in the citizen index.
+
+    In the caller's transaction, with the record itself: the indexer files records
+    by their ``personal_id`` column, which such a record leaves empty (its citizens
+    are listed in its detail, under the hash).
+    """
+    if personal_ids:
+        postgres = connection.dialect.name == "postgresql"
+        bucket = seq // BUCKET
+        connection.exec_driver_sql(
+            _INSERT_SUBJECTS[postgres], [(bucket, pid, seq) for pid in sorted(personal_ids)]
+        )
+
+
 _INSERT_SUBJECTS = {
     False: "INSERT OR IGNORE INTO audit_subject (bucket, personal_id, seq) VALUES (?, ?, ?)",
     True: "INSERT INTO audit_subject (bucket, personal_id, seq) VALUES (%s, %s, %s) "
@@ -309,8 +324,13 @@ def split(subjects: list[tuple[int, str, int]], size: int) -> list[list[tuple[in
 
 
 def subject_buckets(connection: Connection) -> int:
-    """How many buckets of the citizen index hold entries (for ``seqs_about``)."""
-    return index_mark(connection) // BUCKET + 1
+    """How many buckets of the citizen index may hold entries (for ``seqs_about``).
+
+    Counted from the newest record, not the indexer's mark: records about many
+    citizens (cleaning chunks) are filed as they are written.
+    """
+    newest = connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+    return max(int(newest), index_mark(connection)) // BUCKET + 1
 
 
 def seqs_about(

@@ -42,6 +42,7 @@ def worker(
     settings = get_settings()
     configure_logging(settings)  # the server's JSON lines, not Python's bare last resort
     database = Database(settings)
+    database.start()  # SQLite: the WAL checkpoints from a thread of its own
     state = schema_state(database.engine)
     if not state.is_current:
         err.print(f"[red]Refusing to start:[/red] {state.describe()}.")

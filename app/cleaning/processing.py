@@ -18,7 +18,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -60,7 +60,11 @@ def decode(data: bytes) -> list[Any]:
 class ChunkOutcome:
     results: list[dict[str, Any]]
     counts: dict[str, Any]
-    audit: list[AuditEntry] = field(default_factory=list)
+    # One audit record for the chunk, naming every citizen its rows were compared with,
+    # and those citizens (filed in the tracker's index with the record).
+    audit: AuditEntry | None = None
+    subjects: tuple[str, ...] = ()
+    encoded: bytes = b""  # the results as stored (``encode``), made outside the transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +92,9 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
     results: list[dict[str, Any]] = []
     statuses: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    audit: list[AuditEntry] = []
-    fields_checked = 0
-    checked_at = now_text()  # one chunk, one moment
+    subjects: set[str] = set()
+    named: set[str] = set()
+    fields_checked = verifications = 0
     for number, values, invalid in rows:
         if invalid is not None:
             result: dict[str, Any] = {"row": number, "status": "invalid", "reason": invalid}
@@ -100,19 +104,9 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
             if outcome.subject is not None:
                 checked = [name for name, r in outcome.fields.items() if r["verdict"] != "missing"]
                 fields_checked += len(checked)
-                audit.append(
-                    AuditEntry(
-                        operation="clean",
-                        outcome="verified",
-                        agency_code=job.agency_code,
-                        purpose=job.purpose,
-                        personal_id=outcome.subject,
-                        fields=tuple(checked),
-                        request_id=None,
-                        detail={"job": job.job_id, "row": number, "status": result["status"]},
-                        occurred_at=checked_at,
-                    )
-                )
+                verifications += 1
+                subjects.add(outcome.subject)
+                named.update(checked)
         statuses[result["status"]] += 1
         if result.get("reason"):
             reasons[str(result["reason"])] += 1
@@ -121,7 +115,28 @@ def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) 
                 reasons[f"{name}:{verdict['reason']}"] += 1
         results.append(result)
     counts = {"status": dict(statuses), "reason": dict(reasons), "fields_checked": fields_checked}
-    return ChunkOutcome(results, counts, audit)
+    if not subjects:
+        return ChunkOutcome(results, counts)
+    citizens = tuple(sorted(subjects))
+    order = [F.PERSONAL_ID.value, *(f.value for f in job.checked)]
+    audit = AuditEntry(
+        operation="clean",
+        outcome="verified",
+        agency_code=job.agency_code,
+        purpose=job.purpose,
+        personal_id=None,  # many citizens: listed in the detail, filed in the tracker's index
+        fields=tuple(name for name in order if name in named),
+        request_id=None,
+        detail={
+            "job": job.job_id,
+            "rows": [rows[0][0], rows[-1][0]],
+            "verifications": verifications,
+            "fields_checked": fields_checked,
+            "citizens": list(citizens),
+        },
+        occurred_at=now_text(),
+    )
+    return ChunkOutcome(results, counts, audit, citizens)
 
 
 def row_result(

@@ -156,13 +156,16 @@ def finish_chunk(
     results: bytes,
     counts: dict[str, Any],
     rows: int,
-    audit: Sequence[AuditEntry],
+    audit: AuditEntry | None,
+    subjects: Sequence[str],
     claimed_at: datetime | None = None,
 ) -> bool:
-    """Store a chunk's results with its audit records, if the claim still holds.
+    """Store a chunk's results with its audit record, if the claim still holds.
 
-    The chunk's update comes first: on SQLite it takes the write lock before the
-    audit head is read. False when the lease ran out and another worker took over.
+    The record names the citizens of the chunk (``subjects``), who are filed in the
+    tracker's index in the same transaction. The chunk's update comes first: on
+    SQLite it takes the write lock before the audit head is read. False when the
+    lease ran out and another worker took over.
     """
     result = connection.execute(
         update(CleaningChunk)
@@ -182,7 +185,9 @@ def finish_chunk(
     )
     if result.rowcount != 1:
         return False
-    audit_repository.append_within(connection, audit)
+    if audit is not None:
+        [record] = audit_repository.append_within(connection, [audit])
+        audit_repository.file_record_subjects(connection, record["seq"], subjects)
     connection.execute(
         update(CleaningJob)
         .where(CleaningJob.id == job_id)

@@ -28,7 +28,7 @@ from app.cleaning.processing import InputRow
 from app.cleaning.profiles import Sector, plan_job
 from app.cleaning.upload import UploadFormat, UploadParser
 from app.config import Settings
-from app.db import Database
+from app.db import Database, immediate_transaction
 from app.jobs import measure
 from app.models import JobState
 from app.models.enums import CitizenField as F
@@ -162,7 +162,7 @@ class _ChunkStore:
 
     def _store(self, rows: list[InputRow]) -> None:
         data = processing.encode(rows)
-        with self.database.engine.begin() as connection:
+        with immediate_transaction(self.database.engine) as connection:
             if not self.created:
                 repository.insert_job(connection, self.job)
                 self.created = True

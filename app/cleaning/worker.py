@@ -77,7 +77,9 @@ class CleaningWorker(ChunkWorker[ClaimedChunk, JobContext, ChunkOutcome]):
         return job_context(self.database, job_id)
 
     def process(self, context: JobContext, claimed: ClaimedChunk) -> ChunkOutcome:
-        return processing.process_rows(self.database, context, processing.decode(claimed.data))
+        outcome = processing.process_rows(self.database, context, processing.decode(claimed.data))
+        outcome.encoded = processing.encode(outcome.results)
+        return outcome
 
     def store(
         self,
@@ -92,10 +94,11 @@ class CleaningWorker(ChunkWorker[ClaimedChunk, JobContext, ChunkOutcome]):
             claimed.job_id,
             claimed.number,
             token,
-            processing.encode(outcome.results),
+            outcome.encoded or processing.encode(outcome.results),
             outcome.counts,
             claimed.rows,
             outcome.audit,
+            outcome.subjects,
             claimed_at,
         )
 

@@ -19,7 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
-from app.db import Database, database_unreachable
+from app.db import Database, database_unreachable, immediate_transaction
 from app.models.base import utcnow
 
 logger = logging.getLogger("popreg.jobs")
@@ -132,7 +132,7 @@ class ChunkWorker(ABC, Generic[ClaimT, ContextT, OutcomeT]):
         self.sweep()
         token = uuid.uuid4().hex
         claimed_at = utcnow()
-        with self.database.engine.begin() as connection:
+        with immediate_transaction(self.database.engine) as connection:
             claimed = self.claim(connection, token)
         if claimed is None:
             return False
@@ -143,7 +143,7 @@ class ChunkWorker(ABC, Generic[ClaimT, ContextT, OutcomeT]):
                 self.fail(connection, claimed.job_id, f"The job cannot run: {exc}.")
             return True
         outcome = self.process(context, claimed)
-        with self.database.engine.begin() as connection:
+        with immediate_transaction(self.database.engine) as connection:
             stored = self.store(connection, claimed, token, outcome, claimed_at)
         if not stored:
             logger.warning(

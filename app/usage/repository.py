@@ -23,13 +23,22 @@ class UsageRow:
 
 
 def _field_count() -> ColumnElement[int]:
-    """How many fields one audit record lists: the length of its ``fields`` JSON array.
+    """How many fields one audit record checked.
 
-    Both dialects spell it ``json_array_length``: SQLite over JSON text, PostgreSQL
-    over the ``json`` column that ``sa.JSON`` creates (a ``jsonb`` column would need
-    ``jsonb_array_length`` there).
+    A record about one citizen: the length of its ``fields`` JSON array (both
+    dialects spell it ``json_array_length``: SQLite over JSON text, PostgreSQL over
+    the ``json`` column that ``sa.JSON`` creates). A cleaning chunk's record, about
+    many citizens, counts them in its detail (``fields_checked``).
     """
-    return func.json_array_length(AuditEvent.fields, type_=Integer)
+    return func.coalesce(
+        AuditEvent.detail["fields_checked"].as_integer(),
+        func.json_array_length(AuditEvent.fields, type_=Integer),
+    )
+
+
+def _verifications() -> ColumnElement[int]:
+    """How many verifications one record stands for: one, or a chunk's ``verifications``."""
+    return func.coalesce(AuditEvent.detail["verifications"].as_integer(), 1)
 
 
 def usage(
@@ -45,7 +54,7 @@ def usage(
         select(
             AuditEvent.agency_code,
             AuditEvent.operation,
-            func.count().label("verifications"),
+            func.sum(_verifications()).label("verifications"),
             fields.label("fields_checked"),
         )
         .where(

@@ -43,7 +43,7 @@ async def test_an_expired_lease_is_taken_over_and_the_late_worker_stores_nothing
         assert CleaningWorker(database).run_once()  # another worker takes over
         with engine.begin() as connection:
             late = repository.finish_chunk(
-                connection, job_id, claimed[1], "crashed", b"", {}, 1, []
+                connection, job_id, claimed[1], "crashed", b"", {}, 1, None, ()
             )
             job = repository.get_job(connection, job_id)
     finally:

@@ -7,10 +7,14 @@ from collections.abc import Callable
 import httpx
 import orjson
 import pytest
+from sqlalchemy import Engine, select
 
+from app.audit import repository as audit_repository
+from app.audit.records import record_hash
 from app.cleaning.worker import CleaningWorker
 from app.config import Settings
 from app.main import create_app
+from app.models import AuditEvent, AuditSubject
 from tests.cleaning.conftest import upload
 from tests.conftest import Registry
 
@@ -99,6 +103,39 @@ async def test_a_telecom_file_gets_one_verdict_per_row_in_order(
     # 4 rows compared with a citizen: ID + 3 claims (the deceased row has no phone).
     assert summary["fields_checked"] == 4 + 4 + 4 + 3
     assert summary["fee_vnd"] == 15_000
+
+
+async def test_a_chunk_is_one_audit_record_naming_its_citizens(
+    client: httpx.AsyncClient, registry: Registry, engine: Engine, drain: Callable[[], int]
+) -> None:
+    job = (await upload(client, registry.keys[TELECOM], telecom_file(registry))).json()
+    drain()
+    with engine.connect() as connection:
+        records = [
+            dict(row._mapping)
+            for row in connection.execute(
+                select(AuditEvent).where(
+                    AuditEvent.operation == "clean", AuditEvent.agency_code == TELECOM
+                )
+            )
+        ]
+        [record] = [r for r in records if (r["detail"] or {}).get("job") == job["id"]]
+        filed = set(
+            connection.execute(
+                select(AuditSubject.personal_id).where(AuditSubject.seq == record["seq"])
+            ).scalars()
+        )
+        newest, _ = audit_repository.head(connection)
+    # Rows 1-4 were compared with two citizens (the head three times, the deceased once).
+    assert record["personal_id"] is None
+    assert record["fields"] == ["personal_id", "full_name", "birth_date", "phone"]
+    assert record["detail"]["citizens"] == sorted([registry.head, registry.deceased])
+    assert record["detail"]["verifications"] == 4
+    assert record["detail"]["fields_checked"] == 4 + 4 + 4 + 3
+    assert record["detail"]["rows"] == [1, 7]
+    assert filed == {registry.head, registry.deceased}  # the trackers' index, filed with it
+    assert record["hash"] == record_hash(record["seq"], record, record["prev_hash"])
+    assert newest >= record["seq"]
 
 
 async def test_results_as_csv_name_every_checked_field(
@@ -202,7 +239,7 @@ async def test_the_citizen_sees_the_job_in_the_access_log(
     about_job = [
         r for r in log.json()["records"] if r["operation"] == "clean" and r["agency"] == TELECOM
     ]
-    assert len(about_job) >= 3  # rows 1-3 of this job are about the head
+    assert about_job  # rows 1-3 of this job are about the head: its chunk's one record
     assert "in a bulk clean-up" in about_job[0]["summary"]
     assert {tuple(r["fields"]) for r in about_job} >= {
         ("personal_id", "full_name", "birth_date", "phone")

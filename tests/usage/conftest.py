@@ -45,8 +45,24 @@ ENTRIES = [
     _verified("verify", "saomai-telecom", "2026-10-31T23:59:59.999999Z", "full_name", "sex"),
     *[_verified("batch_verify", "saomai-telecom", OCT, "full_name", "birth_date")] * 3,
     _verified("batch_verify", "saomai-telecom", OCT, "full_name"),
-    # … and one row of a cleaning job: 4 fields.
+    # … one row of a cleaning job (4 fields), and a cleaning chunk's record, which stands
+    # for 3 verifications of 11 fields in all (its detail counts them).
     _verified("clean", "saomai-telecom", OCT, "full_name", "birth_date", "phone"),
+    AuditEntry(
+        operation="clean",
+        outcome="verified",
+        agency_code="saomai-telecom",
+        purpose="subscriber_verification",
+        fields=("personal_id", "full_name", "birth_date", "phone"),
+        detail={
+            "job": "0" * 32,
+            "rows": [1, 4],
+            "verifications": 3,
+            "fields_checked": 11,
+            "citizens": ["079085000103", "079085000104"],
+        },
+        occurred_at=OCT,
+    ),
     # Not metered: no citizen compared, refused, not a verification, other months.
     AuditEntry(
         operation="verify", outcome="not_found", agency_code="saomai-telecom", occurred_at=OCT

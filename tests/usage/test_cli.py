@@ -39,11 +39,11 @@ def test_report_prints_a_statement_per_agency_and_a_total(configured: UsageLog) 
     result = runner.invoke(popreg, ["usage", "report", "--month", "2026-10"])
     assert result.exit_code == 0, result.output
     assert "2026-10" in result.output
-    assert _row(result.output, "saomai-telecom") == ["7", "21", "21,000"]
+    assert _row(result.output, "saomai-telecom") == ["10", "32", "32,000"]
     assert _row(result.output, "phusa-bank") == ["1", "4", "4,000"]
     assert _row(result.output, "retired-credit-fund") == ["1", "2", "2,000"]
     assert _row(result.output, "honglinh-hospital") == ["0", "0", "0"]
-    assert _row(result.output, "total") == ["9", "27", "27,000"]
+    assert _row(result.output, "total") == ["12", "38", "38,000"]
     assert "1,000 VND per field checked" in result.output
 
 
