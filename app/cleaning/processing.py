@@ -35,6 +35,7 @@ from app.models.enums import CitizenField as F
 # Reasons that are differences of form only, or nothing to compare with.
 COSMETIC = frozenset({"exact", "format", "whitespace", "case", "unicode_form", "not_on_record"})
 ADDRESSES = ("permanent_address", "current_address")
+PERSONAL_ID = F.PERSONAL_ID.value
 STATUSES = ("clean", "corrected", "mismatch", "not_found", "deceased", "invalid")
 
 InputRow = tuple[int, dict[str, str], str | None]  # number, values by field, invalid reason
@@ -79,11 +80,9 @@ class JobContext:
 
 def process_rows(database: Database, job: JobContext, rows: Sequence[InputRow]) -> ChunkOutcome:
     readable = [row for row in rows if row[2] is None]
+    names = [(f, f.value) for f in job.checked]
     checks = [
-        Check(
-            values.get(F.PERSONAL_ID.value, ""),
-            {f: values[f.value] for f in job.checked if f.value in values},
-        )
+        Check(values.get(PERSONAL_ID, ""), {f: values[n] for f, n in names if n in values})
         for _, values, _ in readable
     ]
     outcomes = iter(verify_many(database, checks, job.policy))

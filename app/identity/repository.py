@@ -98,3 +98,15 @@ def citizens_by_keys(
         chunk = values[start : start + IN_CHUNK]
         rows.extend(session.all(_select_in(key, columns, len(chunk), sqlite), chunk))
     return rows
+
+
+def taken_personal_ids(session: RawSession, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are citizens' personal IDs (the unique index alone answers)."""
+    taken: set[str] = set()
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        for row in session.all(
+            _select_in("personal_id", ("personal_id",), len(chunk), False), chunk
+        ):
+            taken.add(row["personal_id"])
+    return taken
