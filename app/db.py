@@ -40,7 +40,6 @@ SQLITE_PRAGMAS: dict[str, str | int] = {
     "synchronous": "NORMAL",
     "foreign_keys": "ON",
     "temp_store": "MEMORY",
-    "cache_size": -65536,  # 64 MiB page cache per connection
     "mmap_size": 268_435_456,
     # Commits checkpoint past 1,000 WAL pages (SQLite's default), which keeps the WAL
     # from growing under constant writes. Processes that run a WalCheckpointer (the
@@ -133,7 +132,7 @@ def build_engine(settings: Settings) -> Engine:
             **pool,
             **common,
         )
-        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
+        _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms, settings.sqlite_cache_mib)
         _end_failed_sqlite_commit(engine)
         return engine
     return create_engine(
@@ -186,7 +185,7 @@ def _end_failed_sqlite_commit(engine: Engine) -> None:
             dbapi_connection.rollback()
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, cache_mib: int = 64) -> None:
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
@@ -194,6 +193,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             for name, value in SQLITE_PRAGMAS.items():
                 cursor.execute(f"PRAGMA {name} = {value}")
+            cursor.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
             if engine in _CHECKPOINTED:
                 cursor.execute("PRAGMA wal_autocheckpoint = 0")
         finally:

@@ -41,6 +41,9 @@ def worker(
     tune_collector()
     settings = get_settings()
     configure_logging(settings)  # the server's JSON lines, not Python's bare last resort
+    # Chunks read citizens all over the file: a big private page cache per connection
+    # would hold memory without saving reads (the OS caches the file for every process).
+    settings = settings.model_copy(update={"sqlite_cache_mib": min(settings.sqlite_cache_mib, 16)})
     database = Database(settings)
     database.start()  # SQLite: the WAL checkpoints from a thread of its own
     state = schema_state(database.engine)
