@@ -19,6 +19,7 @@ from app.cleaning.client import clean
 from app.config import Settings, get_settings
 from app.db import build_engine
 from app.events.simulate import simulate_cli
+from app.jobs.processes import JobWorkers
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
 from app.usage.cli import usage_cli
 from connectors.cli import connectors_cli
@@ -76,6 +77,16 @@ def serve(
         int | None,
         typer.Option(help="Worker processes; more than one wants PostgreSQL. Default 1."),
     ] = None,
+    job_workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=32,
+            help="`popreg worker` processes to start beside the server for cleaning and "
+            "extract jobs (restarted if they die, stopped with it); default "
+            "POPREG_JOB_WORKERS or 0. On two cores, 2 halves a million-row clean-up.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API with uvicorn. Refuses to start on a database that is not migrated.
 
@@ -94,18 +105,23 @@ def serve(
     if not state.is_current:
         err.print(f"[red]Refusing to start:[/red] {state.describe()}.")
         raise typer.Exit(1)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        http=_http_protocol(),
-        timeout_keep_alive=settings.keep_alive_seconds,
-    )
+    job_processes = JobWorkers(settings.job_workers if job_workers is None else job_workers)
+    job_processes.start()
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers or settings.workers,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            http=_http_protocol(),
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
+    finally:
+        job_processes.stop()
 
 
 def _http_protocol() -> Any:

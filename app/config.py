@@ -141,6 +141,13 @@ class Settings(BaseSettings):
         description="Chunk-processing threads in each server process (0: leave cleaning "
         "to `popreg worker` processes).",
     )
+    job_workers: int = Field(
+        default=0,
+        ge=0,
+        le=32,
+        description="`popreg worker` processes that `popreg serve` starts and looks after "
+        "(cleaning and extract chunks on the other cores).",
+    )
     cleaning_lease_seconds: int = Field(
         default=120,
         ge=5,

@@ -8,8 +8,8 @@
    popreg_bench_cleaning_<citizens>) and writes a dirty telecom dataset of --rows rows
    with its answer key once (var/bench/cleaning-telecom-<citizens>-<rows>-<rate>.csv).
 2. Each run works on a scratch copy (SQLite file copy, or CREATE DATABASE … TEMPLATE),
-   serves it with `popreg serve` (rate limits and access log off) plus --workers extra
-   `popreg worker` processes.
+   serves it with `popreg serve --job-workers <--workers>` (rate limits and access log off)
+   with its `popreg worker` processes.
 3. Times upload (streamed, 1 MiB blocks) → job done (polled every 0.2 s) → NDJSON
    results downloaded, sampling the RSS of the server and its workers every 0.2 s.
 4. Grades every row against the answer key (seed/datasets/grading.py) and prints a
@@ -406,7 +406,9 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--error-rate", type=float, default=0.2)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=0, help="Extra `popreg worker` processes.")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="`popreg worker` processes (serve --job-workers)."
+    )
     parser.add_argument("--serve-workers", type=int, default=None, help="uvicorn processes.")
     parser.add_argument("--profile", action="store_true", help="py-spy the server meanwhile.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
@@ -440,10 +442,10 @@ def main() -> None:
     }
     base = f"http://127.0.0.1:{PORT}"
     serve = [str(BIN / "popreg"), "serve", "--port", str(PORT), "--workers", str(serve_workers)]
+    serve += ["--job-workers", str(args.workers)]  # `popreg worker` processes it looks after
     processes = [start(serve, env, log)]
     try:
         wait_until_up(f"{base}/healthz", processes[0])
-        processes += [start([str(BIN / "popreg"), "worker"], env, log) for _ in range(args.workers)]
         sampler = RssSampler([p.pid for p in processes])
         sampler.start()
         profiler = Profiler(processes[0].pid) if args.profile else None
@@ -495,7 +497,7 @@ def print_report(
     print(
         f"\n{rows:,} telecom rows ({data.stat().st_size / 2**20:,.0f} MiB CSV, error rate "
         f"{args.error_rate:g}) against {args.citizens:,} citizens, {args.backend}, "
-        f"{serve_workers} uvicorn worker(s) + {args.workers} `popreg worker`, {os.cpu_count()} "
+        f"{serve_workers} uvicorn worker(s), --job-workers {args.workers}, {os.cpu_count()} "
         f"CPUs; at the 202 the job was {timing['at_upload']}\n"
     )
     target_s = TARGETS["seconds_per_million"] / per_million

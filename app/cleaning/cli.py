@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated, Any
@@ -31,6 +32,14 @@ def worker(
     webhooks: Annotated[
         bool, typer.Option(help="Also send webhook deliveries from the outbox.")
     ] = True,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(
+            help="Stop when this process (the one that started this worker) is gone; "
+            "`popreg serve --job-workers` starts its workers so.",
+            hidden=True,
+        ),
+    ] = None,
 ) -> None:
     """Process cleaning and extract chunks and send webhook deliveries until stopped (Ctrl-C).
 
@@ -61,6 +70,8 @@ def worker(
     ]
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if parent_pid is not None:
+        _watch_parent(parent_pid, stopping)
     for each in workers:
         each.start()
     sender = start_dispatcher_thread(database, settings, stopping) if webhooks else None
@@ -80,3 +91,19 @@ def worker(
         if sender is not None:
             sender.join(timeout=settings.webhook_timeout_seconds + 5)
         database.dispose()
+
+
+def _watch_parent(parent: int, stopping: threading.Event) -> None:
+    """Stop when ``parent`` is no longer this process's parent (it died; another adopted us).
+
+    The PID comes from the parent itself: by the time this process has started, the
+    parent may already be gone.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            if stopping.wait(0.5):
+                return
+        stopping.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
