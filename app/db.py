@@ -40,6 +40,7 @@ SQLITE_PRAGMAS: dict[str, str | int] = {
     "synchronous": "NORMAL",
     "foreign_keys": "ON",
     "temp_store": "MEMORY",
+    "cache_size": -65536,  # 64 MiB page cache per connection (POPREG_SQLITE_CACHE_MIB)
     "mmap_size": 268_435_456,
     # Commits checkpoint past 1,000 WAL pages (SQLite's default), which keeps the WAL
     # from growing under constant writes. Processes that run a WalCheckpointer (the

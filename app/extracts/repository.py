@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 from app.audit import repository as audit_repository
 from app.audit.records import AuditEntry
-from app.db import SQLITE_PRAGMAS, RawSession
+from app.db import RawSession
 from app.extracts.cohort import CohortQuery
 from app.jobs import rows
 from app.jobs.claims import claim, claim_statements
@@ -86,11 +86,12 @@ def _small_cache(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
+    kept = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
     connection.exec_driver_sql(f"PRAGMA cache_size = {SCAN_CACHE_SIZE}")
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
+        connection.exec_driver_sql(f"PRAGMA cache_size = {kept}")
 
 
 def count_cohort(connection: Connection, cohort: CohortQuery, cap: int) -> int:
