@@ -161,7 +161,7 @@ class _ChunkStore:
             await run_in_threadpool(self._store, rows)
 
     def _store(self, rows: list[InputRow]) -> None:
-        data = processing.encode(rows)
+        data = processing.encode_rows(rows)
         with immediate_transaction(self.database.engine) as connection:
             if not self.created:
                 repository.insert_job(connection, self.job)

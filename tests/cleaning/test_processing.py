@@ -1,6 +1,7 @@
 """Row statuses from verification outcomes: corrections, legacy address units."""
 
 from app.auth.principal import PurposePolicy
+from app.cleaning import processing
 from app.cleaning.processing import JobContext, row_result
 from app.identity.verification import Outcome
 from app.models.enums import CitizenField as F
@@ -55,3 +56,15 @@ def test_a_purpose_that_cannot_read_gets_no_correction_and_a_mismatch() -> None:
     result = row_result(1, {"full_name": "B"}, differs, JOB, {})  # no registry values: no reading
     assert result["status"] == "mismatch"
     assert "corrections" not in result
+
+
+def test_input_chunks_read_back_in_either_stored_form() -> None:
+    rows = [(1, {"personal_id": "079085000103", "full_name": "Trần Minh Khôi"}, None), (2, {}, "x")]
+    expected = [
+        [1, {"personal_id": "079085000103", "full_name": "Trần Minh Khôi"}, None],
+        [2, {}, "x"],
+    ]
+    assert processing.decode(processing.encode_rows(rows)) == expected
+    # Chunks stored before input went into one JSON array: a JSON line per row.
+    assert processing.decode(processing.encode(rows)) == expected
+    assert processing.decode(processing.encode([])) == []
