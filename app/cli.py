@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from app.cleaning.client import clean
 from app.config import Settings, get_settings
 from app.db import build_engine
 from app.events.simulate import simulate_cli
-from app.jobs.processes import JobWorkers
+from app.jobs.processes import JobWorkers, leave_chunks_to_workers
 from app.schema import UPGRADE_COMMAND, downgrade, schema_state, upgrade
 from app.usage.cli import usage_cli
 from connectors.cli import connectors_cli
@@ -106,6 +107,8 @@ def serve(
         err.print(f"[red]Refusing to start:[/red] {state.describe()}.")
         raise typer.Exit(1)
     job_processes = JobWorkers(settings.job_workers if job_workers is None else job_workers)
+    if job_processes.count and leave_chunks_to_workers(os.environ):
+        get_settings.cache_clear()  # the app (and uvicorn's processes) read the change
     job_processes.start()
     try:
         uvicorn.run(

