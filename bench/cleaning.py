@@ -136,25 +136,24 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_kib(pid: int) -> int:
+def _proc_kib(pid: int, name: str, key: str) -> int:
+    """A size in KiB from /proc/<pid>/<name>, the line starting with ``key``; 0 if gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kib(pid: int) -> int:
+    return _proc_kib(pid, "status", "VmRSS:")
 
 
 def _pss_kib(pid: int) -> int:
     """Proportional set size: shared pages (SQLite's memory-mapped file) counted once in all."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kib(pid, "smaps_rollup", "Pss:")
 
 
 def _cpu_seconds(pid: int) -> float:
