@@ -361,6 +361,20 @@ def problem_examples(status: int, codes: Sequence[str]) -> dict[str, Any]:
     }
 
 
+# What app/auth answers on every endpoint an agency calls with its key and a purpose,
+# for the routers' ``problem_responses``: spread ``AGENCY_CODES`` into ``codes=`` and add
+# an endpoint's own codes (a status it does not list is left out of its document).
+UNAUTHENTICATED_CODES = ("UNAUTHENTICATED", "INVALID_CREDENTIALS")
+NOT_ALLOWED_CODES = ("PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED")
+THROTTLED_CODES = ("RATE_LIMITED", "QUOTA_EXCEEDED")
+AGENCY_CODES: Mapping[int, Sequence[str]] = {
+    400: ("PURPOSE_REQUIRED",),
+    401: UNAUTHENTICATED_CODES,
+    403: NOT_ALLOWED_CODES,
+    429: THROTTLED_CODES,
+}
+
+
 def problem_responses(
     *statuses: int, codes: Mapping[int, Sequence[str]] | None = None
 ) -> dict[int | str, dict[str, Any]]:

@@ -21,7 +21,7 @@ from app.agencies.schemas import (
 from app.auth.cache import CredentialCache
 from app.auth.dependencies import AdminDep, PrincipalDep
 from app.db import SessionDep
-from app.problems import problem_responses
+from app.problems import UNAUTHENTICATED_CODES, problem_responses
 
 router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
 admin_router = APIRouter(
@@ -34,7 +34,7 @@ admin_router = APIRouter(
 AgencyCode = Annotated[str, Path(max_length=40, examples=["phusa-bank"])]
 PurposeCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["kyc_onboarding"])]
 KeyPrefix = Annotated[str, Path(max_length=24, examples=["prk_3f9a1c2b"])]
-AUTH_ERRORS = problem_responses(401, codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"]})
+AUTH_ERRORS = problem_responses(401, codes={401: UNAUTHENTICATED_CODES})
 ADMIN_ERRORS = problem_responses(404, 422, codes={404: ["AGENCY_NOT_FOUND", "PURPOSE_NOT_FOUND"]})
 
 

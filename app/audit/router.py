@@ -15,7 +15,7 @@ from app.audit.schemas import AuditEventPage, AuditEventRead
 from app.auth.dependencies import ApiKeyHeader, BearerHeader, resolve_principal
 from app.config import Settings
 from app.db import Database
-from app.problems import ProblemError, problem_responses
+from app.problems import UNAUTHENTICATED_CODES, ProblemError, problem_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -48,7 +48,7 @@ def _bound(name: str, value: str | None) -> str | None:
         401,
         422,
         codes={
-            401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
+            401: UNAUTHENTICATED_CODES,
             422: ["INVALID_TIMESTAMP", "VALIDATION_FAILED"],
         },
     ),

@@ -30,10 +30,10 @@ from app.identity.documents import Document
 from app.identity.schemas import CitizenDocument
 from app.identity.service import lookup_citizen
 from app.models.enums import CitizenField
-from app.problems import problem_responses
+from app.problems import UNAUTHENTICATED_CODES, problem_responses
 
 router = APIRouter(tags=["citizen"])
-CITIZEN_ERRORS = problem_responses(401, codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"]})
+CITIZEN_ERRORS = problem_responses(401, codes={401: UNAUTHENTICATED_CODES})
 # A citizen sees every field of their own record.
 OWN_RECORD = PurposePolicy(code="own_record", operations=frozenset(), fields=tuple(CitizenField))
 
@@ -97,7 +97,7 @@ async def my_record(request: Request, personal_id: CitizenDep) -> Document:
     responses=problem_responses(
         401,
         404,
-        codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"], 404: ["CITIZEN_NOT_FOUND"]},
+        codes={401: UNAUTHENTICATED_CODES, 404: ["CITIZEN_NOT_FOUND"]},
     ),
 )
 async def my_documents(request: Request, personal_id: CitizenDep) -> dict[str, Any]:

@@ -16,9 +16,17 @@ from app.cleaning.profiles import Sector, parse_mapping
 from app.cleaning.schemas import JobList, JobRead, JobSummary
 from app.cleaning.upload import UploadFormat
 from app.limits import admit_request
-from app.problems import ProblemError, current_request_id, problem_responses
+from app.problems import (
+    AGENCY_CODES,
+    NOT_ALLOWED_CODES,
+    ProblemError,
+    current_request_id,
+    problem_responses,
+)
 
 router = APIRouter(prefix="/v1/cleaning/jobs", tags=["cleaning"])
+
+CLEANING_CODES = {**AGENCY_CODES, 403: [*NOT_ALLOWED_CODES, "CONSENT_PURPOSE_NOT_SUPPORTED"]}
 
 JobId = Annotated[str, Path(max_length=64, description="The job's id, from its creation.")]
 MEDIA_TYPES = {
@@ -30,11 +38,6 @@ MEDIA_TYPES = {
     "application/jsonl": UploadFormat.NDJSON,
     "application/x-jsonlines": UploadFormat.NDJSON,
 }
-AUTH = {
-    401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-    403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "CONSENT_PURPOSE_NOT_SUPPORTED"],
-    429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
-}
 UPLOAD_ERRORS = problem_responses(
     400,
     401,
@@ -44,7 +47,7 @@ UPLOAD_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTH,
+        **CLEANING_CODES,
         400: [
             "PURPOSE_REQUIRED",
             "EMPTY_FILE",
@@ -57,7 +60,7 @@ UPLOAD_ERRORS = problem_responses(
         422: ["VALIDATION_FAILED"],
     },
 )
-JOB_ERRORS = problem_responses(401, 404, 429, codes={**AUTH, 404: ["JOB_NOT_FOUND"]})
+JOB_ERRORS = problem_responses(401, 404, 429, codes={**CLEANING_CODES, 404: ["JOB_NOT_FOUND"]})
 
 
 class UnsupportedMediaTypeError(ProblemError):
@@ -197,7 +200,7 @@ async def read_cleaning_job(request: Request, principal: PrincipalDep, job_id: J
     summary="Cancel a cleaning job",
     response_model=JobRead,
     responses=problem_responses(
-        401, 404, 409, 429, codes={**AUTH, 404: ["JOB_NOT_FOUND"], 409: ["JOB_FINISHED"]}
+        401, 404, 409, 429, codes={**CLEANING_CODES, 404: ["JOB_NOT_FOUND"], 409: ["JOB_FINISHED"]}
     ),
 )
 async def cancel_cleaning_job(request: Request, principal: PrincipalDep, job_id: JobId) -> Any:
@@ -232,7 +235,7 @@ async def cancel_cleaning_job(request: Request, principal: PrincipalDep, job_id:
             404,
             409,
             429,
-            codes={**AUTH, 404: ["JOB_NOT_FOUND"], 409: ["JOB_NOT_FINISHED"]},
+            codes={**CLEANING_CODES, 404: ["JOB_NOT_FOUND"], 409: ["JOB_NOT_FINISHED"]},
         ),
     },
 )

@@ -26,7 +26,13 @@ from app.events.civil_schemas import (
     ResidenceChange,
 )
 from app.limits import admit_request
-from app.problems import current_request_id, problem_responses
+from app.problems import (
+    NOT_ALLOWED_CODES,
+    THROTTLED_CODES,
+    UNAUTHENTICATED_CODES,
+    current_request_id,
+    problem_responses,
+)
 
 router = APIRouter(prefix="/v1/civil", tags=["civil registry"])
 
@@ -51,8 +57,8 @@ ERRORS = problem_responses(
     429,
     codes={
         400: ["PURPOSE_REQUIRED"],
-        401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED"],
+        401: UNAUTHENTICATED_CODES,
+        403: NOT_ALLOWED_CODES,
         404: ["CITIZEN_NOT_FOUND"],
         409: [
             "CITIZEN_DECEASED",
@@ -70,7 +76,7 @@ ERRORS = problem_responses(
             "NOT_ELIGIBLE",
             "IDEMPOTENCY_KEY_REUSED",
         ],
-        429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
+        429: THROTTLED_CODES,
     },
 )
 

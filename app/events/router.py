@@ -21,14 +21,16 @@ from app.events.schemas import (
 )
 from app.limits import admit_request
 from app.models import DeliveryState
-from app.problems import ProblemError, current_request_id, problem_responses
+from app.problems import (
+    AGENCY_CODES,
+    NOT_ALLOWED_CODES,
+    ProblemError,
+    current_request_id,
+    problem_responses,
+)
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
-AUTH = {
-    401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-    429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
-}
 FEED_ERRORS = problem_responses(
     400,
     401,
@@ -36,9 +38,9 @@ FEED_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTH,
+        **AGENCY_CODES,
         400: ["PURPOSE_REQUIRED"],
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "EVENT_TYPE_NOT_ALLOWED"],
+        403: [*NOT_ALLOWED_CODES, "EVENT_TYPE_NOT_ALLOWED"],
         422: ["INVALID_CURSOR", "UNKNOWN_EVENT_TYPE", "VALIDATION_FAILED"],
     },
 )
@@ -49,15 +51,17 @@ CREATE_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTH,
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "EVENT_TYPE_NOT_ALLOWED"],
+        **AGENCY_CODES,
+        403: [*NOT_ALLOWED_CODES, "EVENT_TYPE_NOT_ALLOWED"],
         409: ["TOO_MANY_SUBSCRIPTIONS"],
         422: ["INVALID_WEBHOOK_URL", "UNKNOWN_CITIZENS", "VALIDATION_FAILED", "MALFORMED_JSON"],
     },
 )
-ONE_ERRORS = problem_responses(401, 404, 429, codes={**AUTH, 404: ["SUBSCRIPTION_NOT_FOUND"]})
+ONE_ERRORS = problem_responses(
+    401, 404, 429, codes={**AGENCY_CODES, 404: ["SUBSCRIPTION_NOT_FOUND"]}
+)
 REDELIVER_ERRORS = problem_responses(
-    401, 404, 429, codes={**AUTH, 404: ["SUBSCRIPTION_NOT_FOUND", "DELIVERY_NOT_FOUND"]}
+    401, 404, 429, codes={**AGENCY_CODES, 404: ["SUBSCRIPTION_NOT_FOUND", "DELIVERY_NOT_FOUND"]}
 )
 SubscriptionId = Annotated[
     str,

@@ -14,7 +14,7 @@ from app.extracts import formats, service
 from app.extracts.errors import NotAcceptableError
 from app.extracts.schemas import ExtractCreate, ExtractEstimate, ExtractList, ExtractRead
 from app.limits import admit_request
-from app.problems import current_request_id, problem_responses
+from app.problems import AGENCY_CODES, NOT_ALLOWED_CODES, current_request_id, problem_responses
 
 router = APIRouter(prefix="/v1/extracts", tags=["extracts"])
 
@@ -27,11 +27,6 @@ MEDIA_TYPES: dict[str, Format] = {
     "text/csv": "csv",
     "application/csv": "csv",
 }
-AUTH = {
-    401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-    403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED"],
-    429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
-}
 COHORT_ERRORS = problem_responses(
     400,
     401,
@@ -39,9 +34,9 @@ COHORT_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTH,
+        **AGENCY_CODES,
         400: ["PURPOSE_REQUIRED"],
-        403: [*AUTH[403], "CONSENT_PURPOSE_NOT_SUPPORTED"],
+        403: [*NOT_ALLOWED_CODES, "CONSENT_PURPOSE_NOT_SUPPORTED"],
         422: [
             "VALIDATION_FAILED",
             "MALFORMED_JSON",
@@ -51,7 +46,9 @@ COHORT_ERRORS = problem_responses(
         ],
     },
 )
-EXTRACT_ERRORS = problem_responses(401, 404, 429, codes={**AUTH, 404: ["EXTRACT_NOT_FOUND"]})
+EXTRACT_ERRORS = problem_responses(
+    401, 404, 429, codes={**AGENCY_CODES, 404: ["EXTRACT_NOT_FOUND"]}
+)
 
 
 def _links(job: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +114,7 @@ async def estimate_extract(
     "",
     summary="Your extracts, newest first",
     response_model=ExtractList,
-    responses=problem_responses(401, 429, codes=AUTH),
+    responses=problem_responses(401, 429, codes=AGENCY_CODES),
 )
 async def list_extracts(
     request: Request, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
@@ -145,7 +142,11 @@ async def read_extract(request: Request, principal: PrincipalDep, extract_id: Ex
     summary="Cancel an extract",
     response_model=ExtractRead,
     responses=problem_responses(
-        401, 404, 409, 429, codes={**AUTH, 404: ["EXTRACT_NOT_FOUND"], 409: ["EXTRACT_FINISHED"]}
+        401,
+        404,
+        409,
+        429,
+        codes={**AGENCY_CODES, 404: ["EXTRACT_NOT_FOUND"], 409: ["EXTRACT_FINISHED"]},
     ),
 )
 async def cancel_extract(request: Request, principal: PrincipalDep, extract_id: ExtractId) -> Any:
@@ -206,7 +207,7 @@ def _output(request: Request, requested: Format | None) -> Format:
             409,
             429,
             codes={
-                **AUTH,
+                **AGENCY_CODES,
                 404: ["EXTRACT_NOT_FOUND"],
                 406: ["NOT_ACCEPTABLE"],
                 409: ["EXTRACT_NOT_FINISHED"],

@@ -27,9 +27,15 @@ from app.identity.verification_schemas import (
 )
 from app.limits import admit_request
 from app.models.enums import Operation
-from app.problems import current_request_id, problem_responses
+from app.problems import AGENCY_CODES, NOT_ALLOWED_CODES, current_request_id, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["identity"])
+
+IDENTITY_CODES = {
+    **AGENCY_CODES,
+    403: [*NOT_ALLOWED_CODES, "CONSENT_REQUIRED"],
+    404: ["CITIZEN_NOT_FOUND"],
+}
 
 PersonalIdPath = Annotated[
     str,
@@ -42,18 +48,11 @@ PersonalIdPath = Annotated[
 LegacyIdPath = Annotated[
     str, Path(max_length=32, description="Old 9-digit ID card number.", examples=["271450123"])
 ]
-AUTHORISATION = {
-    429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
-    400: ["PURPOSE_REQUIRED"],
-    401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-    403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "CONSENT_REQUIRED"],
-    404: ["CITIZEN_NOT_FOUND"],
-}
 LOOKUP_ERRORS = problem_responses(
-    400, 401, 403, 404, 422, 429, codes={**AUTHORISATION, 422: ["INVALID_ID_FORMAT"]}
+    400, 401, 403, 404, 422, 429, codes={**IDENTITY_CODES, 422: ["INVALID_ID_FORMAT"]}
 )
 LEGACY_ERRORS = problem_responses(
-    400, 401, 403, 404, 422, 429, codes={**AUTHORISATION, 422: ["INVALID_LEGACY_ID"]}
+    400, 401, 403, 404, 422, 429, codes={**IDENTITY_CODES, 422: ["INVALID_LEGACY_ID"]}
 )
 VERIFY_ERRORS = problem_responses(
     400,
@@ -63,8 +62,8 @@ VERIFY_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTHORISATION,
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "FIELD_NOT_ALLOWED"],
+        **IDENTITY_CODES,
+        403: [*NOT_ALLOWED_CODES, "FIELD_NOT_ALLOWED"],
         422: ["INVALID_ID_FORMAT", "VALIDATION_FAILED", "MALFORMED_JSON"],
     },
 )
@@ -75,8 +74,8 @@ BATCH_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTHORISATION,
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "FIELD_NOT_ALLOWED"],
+        **IDENTITY_CODES,
+        403: [*NOT_ALLOWED_CODES, "FIELD_NOT_ALLOWED"],
         422: ["VALIDATION_FAILED", "MALFORMED_JSON"],
     },
 )

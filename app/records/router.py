@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import PrincipalDep, PurposeHeader
 from app.limits import admit_request
 from app.models.records import RecordKind
-from app.problems import current_request_id, problem_responses
+from app.problems import AGENCY_CODES, NOT_ALLOWED_CODES, current_request_id, problem_responses
 from app.records import operations
 from app.records.schemas import (
     MAX_BATCH,
@@ -34,11 +34,6 @@ KindPath = Annotated[
     RecordKind,
     Path(description="The kind of record (docs/records.md).", examples=["driving_licence"]),
 ]
-AUTHORISATION: dict[int, list[str]] = {
-    400: ["PURPOSE_REQUIRED"],
-    401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
-    429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
-}
 PUT_ERRORS = problem_responses(
     400,
     401,
@@ -48,8 +43,8 @@ PUT_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTHORISATION,
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED", "KIND_NOT_ALLOWED"],
+        **AGENCY_CODES,
+        403: [*NOT_ALLOWED_CODES, "KIND_NOT_ALLOWED"],
         404: ["CITIZEN_NOT_FOUND"],
         409: ["CITIZEN_DECEASED"],
         422: [
@@ -68,8 +63,8 @@ BATCH_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTHORISATION,
-        403: ["PURPOSE_NOT_ALLOWED", "OPERATION_NOT_ALLOWED"],
+        **AGENCY_CODES,
+        403: NOT_ALLOWED_CODES,
         422: ["VALIDATION_FAILED", "MALFORMED_JSON"],
     },
 )
@@ -81,7 +76,7 @@ HISTORY_ERRORS = problem_responses(
     422,
     429,
     codes={
-        **AUTHORISATION,
+        **AGENCY_CODES,
         403: [
             "PURPOSE_NOT_ALLOWED",
             "OPERATION_NOT_ALLOWED",

@@ -14,7 +14,12 @@ from app.auth.dependencies import ApiKeyHeader, BearerHeader, PurposeHeader, res
 from app.auth.principal import Principal
 from app.config import Mode
 from app.limits import admit_request
-from app.problems import current_request_id, problem_responses
+from app.problems import (
+    THROTTLED_CODES,
+    UNAUTHENTICATED_CODES,
+    current_request_id,
+    problem_responses,
+)
 from app.statistics import rendering, service
 from app.statistics.dimensions import AgeBands, Dimension, VitalStatus
 from app.statistics.query import MAX_AGE, MAX_CELLS, MAX_DIMENSIONS, MAX_K, Asked
@@ -30,7 +35,7 @@ ERRORS = problem_responses(
     429,
     codes={
         400: ["PURPOSE_REQUIRED"],
-        401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"],
+        401: UNAUTHENTICATED_CODES,
         403: [
             "PURPOSE_NOT_ALLOWED",
             "OPERATION_NOT_ALLOWED",
@@ -47,7 +52,7 @@ ERRORS = problem_responses(
             "K_BELOW_MINIMUM",
             "VALIDATION_FAILED",
         ],
-        429: ["RATE_LIMITED", "QUOTA_EXCEEDED"],
+        429: THROTTLED_CODES,
     },
 )
 DIMENSIONS = ", ".join(f"`{d.value}`" for d in Dimension)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.auth.dependencies import PrincipalDep
 from app.db import SessionDep
-from app.problems import problem_responses
+from app.problems import UNAUTHENTICATED_CODES, problem_responses
 from app.usage import service
 from app.usage.schemas import OperationUsageRead, UsageRead
 
@@ -28,7 +28,7 @@ MonthQuery = Annotated[
     "/me/usage",
     summary="My usage and fees for a month",
     responses=problem_responses(
-        401, 422, codes={401: ["UNAUTHENTICATED", "INVALID_CREDENTIALS"], 422: ["INVALID_MONTH"]}
+        401, 422, codes={401: UNAUTHENTICATED_CODES, 422: ["INVALID_MONTH"]}
     ),
 )
 def read_my_usage(
