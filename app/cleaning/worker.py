@@ -55,19 +55,7 @@ def job_context(database: Database, job_id: str) -> JobContext:
 
 class CleaningWorker(ChunkWorker[ClaimedChunk, JobContext, ChunkOutcome]):
     kind = "cleaning"
-
-    def __init__(
-        self,
-        database: Database,
-        *,
-        lease_seconds: int = 120,
-        idle_seconds: float = 0.2,
-        name: str = "cleaning-worker",
-    ) -> None:
-        super().__init__(
-            database, lease_seconds=lease_seconds, idle_seconds=idle_seconds, name=name
-        )
-        self._last_sweep = 0.0
+    _last_sweep = 0.0  # monotonic time of the last sweep (set per instance from then on)
 
     def claim(self, connection: Connection, token: str) -> ClaimedChunk | None:
         claimed = repository.claim_chunk(connection, token, self.lease)

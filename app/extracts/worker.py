@@ -52,18 +52,6 @@ def extract_context(database: Database, job_id: str) -> ExtractContext:
 class ExtractWorker(ChunkWorker[ClaimedChunk, ExtractContext, RenderedChunk]):
     kind = "extract"
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        lease_seconds: int = 120,
-        idle_seconds: float = 0.2,
-        name: str = "extract-worker",
-    ) -> None:
-        super().__init__(
-            database, lease_seconds=lease_seconds, idle_seconds=idle_seconds, name=name
-        )
-
     def claim(self, connection: Connection, token: str) -> ClaimedChunk | None:
         if not repository.any_claimable(connection):
             return None

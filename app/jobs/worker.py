@@ -52,12 +52,12 @@ class ChunkWorker(ABC, Generic[ClaimT, ContextT, OutcomeT]):
         *,
         lease_seconds: int = 120,
         idle_seconds: float = 0.2,
-        name: str = "chunk-worker",
+        name: str | None = None,
     ) -> None:
         self.database = database
         self.lease = timedelta(seconds=lease_seconds)
         self.idle = idle_seconds
-        self.name = name
+        self.name = name or f"{self.kind}-worker"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._contexts: dict[str, tuple[ContextT, float]] = {}
