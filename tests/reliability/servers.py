@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.cleaning.test_durability import stop
+from tests.ports import free_port_in
 
 __all__ = ["free_port", "popreg", "serve", "stop", "wait_ready"]
 
@@ -22,14 +21,7 @@ PORTS = range(18300, 18400)
 
 def free_port() -> int:
     """A port of ``PORTS`` nothing listens on now."""
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return free_port_in(PORTS)
 
 
 def serve(

@@ -7,8 +7,6 @@ stops, appended to the test run's log file, which tests/security/test_logs.py sc
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from tests.log_capture import record_server_output
+from tests.ports import free_port_in
 
 PORTS = range(18200, 18300)
 ADMIN = {"Authorization": "Bearer sandbox-admin-token"}
@@ -27,14 +26,7 @@ ADMIN = {"Authorization": "Bearer sandbox-admin-token"}
 
 def free_port() -> int:
     """A port of ``PORTS`` nothing listens on now."""
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return free_port_in(PORTS)
 
 
 @dataclass
