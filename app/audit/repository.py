@@ -275,7 +275,7 @@ def file_subjects(
 
 
 def file_record_subjects(connection: Connection, seq: int, personal_ids: Sequence[str]) -> None:
-    """File one record about many citizens (a cleaning chunk's) in the citizen index.
+    """File one record about many citizens (a cleaning chunk's, sorted) in the citizen index.
 
     In the caller's transaction, with the record itself: the indexer files records
     by their ``personal_id`` column, which such a record leaves empty (its citizens
@@ -285,7 +285,7 @@ def file_record_subjects(connection: Connection, seq: int, personal_ids: Sequenc
         postgres = connection.dialect.name == "postgresql"
         bucket = seq // BUCKET
         connection.exec_driver_sql(
-            _INSERT_SUBJECTS[postgres], [(bucket, pid, seq) for pid in sorted(personal_ids)]
+            _INSERT_SUBJECTS[postgres], [(bucket, pid, seq) for pid in personal_ids]
         )
 
 

@@ -82,7 +82,7 @@ class CleaningWorker(ChunkWorker[ClaimedChunk, JobContext, ChunkOutcome]):
             claimed.job_id,
             claimed.number,
             token,
-            outcome.encoded or processing.encode(outcome.results),
+            outcome.encoded,
             outcome.counts,
             claimed.rows,
             outcome.audit,

@@ -211,26 +211,13 @@ def _rows_by(
     return found
 
 
-def one_digit_variants(number: str) -> set[str]:
-    """IDs one substituted digit or one adjacent transposition away (119 for 12 digits)."""
-    variants = set()
-    for i, digit in enumerate(number):
-        for other in "0123456789":
-            if other != digit:
-                variants.add(number[:i] + other + number[i + 1 :])
-        if i + 1 < len(number) and number[i] != number[i + 1]:
-            variants.add(number[:i] + number[i + 1] + number[i] + number[i + 2 :])
-    return variants
-
-
 _OTHER_DIGITS = {digit: [d for d in "0123456789" if d != digit] for digit in "0123456789"}
 
 
 def registrable_variants(number: str) -> set[str]:
-    """The one-digit variants that could be someone's ID: the province code is a real one.
-
-    ``one_digit_variants`` without those whose first three digits name no province
-    (every citizen's ID starts with one): about a fifth of the 119 need no look-up.
+    """The IDs one substituted digit or one adjacent transposition away from ``number``
+    (119 for 12 digits) that could be someone's: their first three digits name a province,
+    as every citizen's do (about a fifth of the 119 need no look-up).
     """
     variants: set[str] = set()
     kept = number[:3] in PROVINCES  # variants past the third digit keep the province

@@ -4,7 +4,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.identity.provinces import PROVINCES
-from app.identity.verification import one_digit_variants, registrable_variants
+from app.identity.verification import registrable_variants
+
+
+def one_digit_variants(number: str) -> set[str]:
+    """The reference: every ID one substituted digit or one adjacent transposition away."""
+    variants = set()
+    for i, digit in enumerate(number):
+        for other in "0123456789":
+            if other != digit:
+                variants.add(number[:i] + other + number[i + 1 :])
+        if i + 1 < len(number) and number[i] != number[i + 1]:
+            variants.add(number[:i] + number[i + 1] + number[i] + number[i + 2 :])
+    return variants
+
 
 digits = st.text(alphabet="0123456789", min_size=12, max_size=12)
 with_province = st.tuples(
